@@ -1,0 +1,195 @@
+"""Building a canonical return field by field, remembering where each value came from.
+
+Plugins read their format and call ``set``/``text``/``integer``/``due``... with a JSON pointer, the
+raw value and its place in the source. The builder normalises values (``pipeline.normalise``),
+reports what it cannot read as issues at that place, and finally validates the whole against the
+pydantic model, dropping (and reporting) any value the model refuses so that one bad cell never
+costs the rest of the return.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import ValidationError
+
+from pipeline import normalise
+from pipeline.rules import locate
+from pipeline.plugin_api import WHOLE_FILE, Issue, ParseContext, ParseResult, PluginInfo, Severity, SourceFile
+from pipeline.schema import CanonicalReturn, DueDate, Provenance
+
+MAX_REPAIRS = 50
+
+
+def pointer_parts(pointer: str) -> list[str | int]:
+    parts: list[str | int] = []
+    for raw in pointer.split("/")[1:]:
+        token = raw.replace("~1", "/").replace("~0", "~")
+        parts.append(int(token) if token.isdigit() else token)
+    return parts
+
+
+def to_pointer(parts: tuple | list) -> str:
+    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
+
+
+def _assign(data: dict, parts: list[str | int], value: Any) -> None:
+    node: Any = data
+    for part, following in zip(parts, parts[1:]):
+        blank = [] if isinstance(following, int) else {}
+        if isinstance(part, int):
+            while len(node) <= part:
+                node.append({})
+            if not isinstance(node[part], type(blank)):
+                node[part] = blank
+        elif not isinstance(node.get(part), type(blank)):
+            node[part] = blank
+        node = node[part]
+    last = parts[-1]
+    if isinstance(last, int):
+        while len(node) <= last:
+            node.append(None)
+    node[last] = value
+
+
+def _remove(data: Any, parts: tuple) -> bool:
+    """Delete the value at ``parts``; a list item is removed as a whole."""
+    node = data
+    try:
+        for part in parts[:-1]:
+            node = node[part]
+        del node[parts[-1]]
+        return True
+    except (KeyError, IndexError, TypeError):
+        return False
+
+
+class ReturnBuilder:
+    def __init__(self, source: SourceFile, info: PluginInfo) -> None:
+        self.source = source
+        self.info = info
+        self.data: dict[str, Any] = {}
+        self.where: dict[str, str] = {}
+        self.issues: list[Issue] = []
+
+    # --- recording ---------------------------------------------------------------------------
+    def at(self, pointer: str, location: str) -> None:
+        """Record where a field is (or should be) in the source, even when it is empty."""
+        self.where.setdefault(pointer, location)
+
+    def set(self, pointer: str, value: Any, location: str) -> None:
+        self.where[pointer] = location
+        _assign(self.data, pointer_parts(pointer), value)
+
+    def issue(self, rule: str, severity: Severity, pointer: str | None, location: str, message: str) -> None:
+        self.issues.append(Issue(rule=rule, severity=severity, field=pointer, location=location, message=message))
+
+    # --- typed setters: each reports an unreadable value at its location ----------------------
+    def text(self, pointer: str, raw: Any, location: str) -> str | None:
+        self.at(pointer, location)
+        value = None if normalise.blank(raw) else str(raw).strip()
+        if value is not None:
+            self.set(pointer, value, location)
+        return value
+
+    def integer(self, pointer: str, raw: Any, location: str, what: str) -> int | None:
+        self.at(pointer, location)
+        if normalise.blank(raw):
+            return None
+        value = normalise.parse_int(raw)
+        if value is None:
+            self.issue("parse.number", "error", pointer, location,
+                       f"{what} must be a whole number; found '{str(raw).strip()}'.")
+        else:
+            self.set(pointer, value, location)
+        return value
+
+    def number(self, pointer: str, raw: Any, location: str, what: str) -> float | None:
+        self.at(pointer, location)
+        if normalise.blank(raw):
+            return None
+        value = normalise.parse_float(raw)
+        if value is None:
+            self.issue("parse.number", "error", pointer, location,
+                       f"{what} must be a number; found '{str(raw).strip()}'.")
+        else:
+            self.set(pointer, value, location)
+        return value
+
+    def due(self, pointer: str, raw: Any, location: str) -> DueDate | None:
+        self.at(pointer, location)
+        if normalise.blank(raw):
+            return None
+        value = normalise.parse_due(raw)
+        if value is None:
+            self.issue("parse.date", "warning", pointer, location,
+                       f"'{str(raw).strip()}' is not a date techbench can read. Use a day (14/11/2019, "
+                       "UK order), a month (Sep 2019), a quarter (Q2 2020), a year (2020) or 'Ongoing'.")
+        else:
+            self.set(pointer, value.model_dump(mode="json"), location)
+        return value
+
+    def day(self, pointer: str, raw: Any, location: str, what: str) -> None:
+        self.at(pointer, location)
+        if normalise.blank(raw):
+            return
+        due = normalise.parse_due(raw)
+        if due is None or due.precision.value != "day":
+            self.issue("parse.date", "error", pointer, location,
+                       f"{what} must be a day, e.g. 14/11/2018; found '{str(raw).strip()}'.")
+        else:
+            self.set(pointer, due.end.isoformat(), location)
+
+    def enum(self, pointer: str, raw: Any, location: str, parser, what: str, choices: str,
+             severity: Severity = "warning") -> Any:
+        self.at(pointer, location)
+        if normalise.blank(raw):
+            return None
+        value = parser(raw)
+        if value is None:
+            self.issue(f"parse.{pointer_parts(pointer)[-1]}", severity, pointer, location,
+                       f"'{str(raw).strip()}' is not a known {what}; use one of: {choices}.")
+        else:
+            self.set(pointer, value.value, location)
+        return value
+
+    # --- finishing --------------------------------------------------------------------------
+    def build(self, context: ParseContext, defaults_location: str = WHOLE_FILE) -> ParseResult:
+        """Validate against the model; drop and report values it refuses; fill the provenance."""
+        data = self.data
+        if context.stage is not None:
+            data["stage"] = context.stage
+            self.where["/stage"] = "given when the file was handed in"
+        for _ in range(MAX_REPAIRS):
+            try:
+                ret = CanonicalReturn.model_validate(data)
+                break
+            except ValidationError as exc:
+                for err in exc.errors():
+                    loc = tuple(err["loc"])
+                    pointer = to_pointer(loc)
+                    self.issue("schema", "error", pointer, locate(self.where, pointer),
+                               f"{pointer or 'The return'}: {err['msg']}.")
+                    if not loc or not _remove(data, loc[:-1] if _list_item(err) else loc):
+                        data = {}
+        else:  # pragma: no cover - each repair removes a value, so this needs > MAX_REPAIRS faults
+            return ParseResult(None, self.issues)
+        if ret.submission_date is None:
+            dates = [d for d in (ret.sign_off.lead.date, ret.sign_off.head.date) if d]
+            ret.submission_date = max(dates) if dates else context.received
+            self.where["/submission_date"] = (
+                "the later sign-off date" if dates else "the day the file was handed in")
+        ret.provenance = Provenance(
+            source_sha256=self.source.sha256,
+            source_name=self.source.name,
+            plugin=self.info.name,
+            plugin_version=self.info.version,
+            fields=dict(sorted(self.where.items())),
+        )
+        return ParseResult(ret, self.issues)
+
+
+
+def _list_item(err: dict) -> bool:
+    """A value missing inside a list item makes the whole item unusable: remove the item."""
+    return err["type"] == "missing" and len(err["loc"]) >= 2 and isinstance(err["loc"][-2], int)

@@ -1,0 +1,123 @@
+"""The `techbench` command line."""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+app = typer.Typer(
+    help="techbench: Technician Commitment returns, validated and benchmarked.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+def _registry():
+    from pipeline.registry import PluginError, Registry
+
+    try:
+        return Registry.from_entry_points()
+    except PluginError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+
+
+@app.command()
+def validate(
+    paths: Annotated[list[Path], typer.Argument(help="Return files to check.", show_default=False)],
+    plugin: Annotated[str | None, typer.Option(help="Read every file with this plugin instead of choosing one.")] = None,
+    stage: Annotated[int | None, typer.Option(min=1, max=3, help="The stage the return is for (1, 2 or 3).")] = None,
+    signatory: Annotated[str | None, typer.Option(help="The signatory's slug, to prefer its own plugin.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON array, an object per file.")] = False,
+) -> None:
+    """Check returns and report every problem with its place in the file.
+
+    Exit status: 0 all valid (warnings allowed), 1 any error or unreadable file, 2 wrong usage.
+    """
+    from pipeline.plugin_api import ParseContext
+    from pipeline.registry import PluginError
+    from pipeline.validate import validate_path
+
+    registry = _registry()
+    if plugin:
+        try:
+            registry.get(plugin)
+        except PluginError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(2) from None
+    context = ParseContext(stage=stage, signatory=signatory)
+    reports = [validate_path(p, registry, plugin=plugin, context=context) for p in paths]
+    if as_json:
+        sys.stdout.write(json.dumps([r.to_json() for r in reports], indent=2, ensure_ascii=False) + "\n")
+    else:
+        from pipeline.report import render
+
+        console = Console()
+        for report in reports:
+            render(report, console)
+    raise typer.Exit(0 if all(r.ok for r in reports) else 1)
+
+
+@app.command()
+def schema() -> None:
+    """Print the canonical return's JSON Schema."""
+    from pipeline.schema import json_schema
+
+    sys.stdout.write(json.dumps(json_schema(), indent=2) + "\n")
+
+
+@app.command()
+def plugins() -> None:
+    """List the installed plugins."""
+    table = Table("name", "version", "formats", "signatories", "description")
+    for p in _registry():
+        table.add_row(p.name, p.info.version, ", ".join(p.info.formats),
+                      "any" if p.info.signatories is None else ", ".join(p.info.signatories),
+                      p.info.description)
+    Console().print(table)
+
+
+@app.command("rules")
+def list_rules() -> None:
+    """List the validation rules."""
+    from pipeline.rules import RULES
+
+    table = Table("rule", "severity", "checks that")
+    for r in RULES:
+        table.add_row(r.id, r.severity, r.summary)
+    Console().print(table)
+
+
+class TemplateFormat(StrEnum):
+    xlsx = "xlsx"
+    docx = "docx"
+    json = "json"
+
+
+@app.command()
+def template(
+    fmt: Annotated[TemplateFormat, typer.Option("--format", help="xlsx, docx or json.")],
+    out: Annotated[Path, typer.Option(help="Where to write the blank return.")],
+) -> None:
+    """Write a blank return to fill in: the Word form, the techbench workbook, or JSON."""
+    from plugins.official_form import templates
+
+    writer = {"xlsx": templates.write_xlsx, "docx": templates.write_docx, "json": templates.write_json}[fmt.value]
+    try:
+        writer(out)
+    except OSError as exc:
+        typer.echo(f"error: cannot write {out}: {exc.strerror}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"wrote {out}")
+
+
+def main() -> None:  # pragma: no cover
+    app()

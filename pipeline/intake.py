@@ -1,0 +1,142 @@
+"""Taking a file in safely: size limits before reading, zip limits before inflating.
+
+Everything a user hands in passes through here before any plugin sees it, so the checks that
+protect memory (file size, zip bombs) and the plain-language rejections of files that are not
+returns at all (empty, encrypted, damaged) live in one place.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.plugin_api import WHOLE_FILE, Issue, SourceFile
+
+MB = 1024 * 1024
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP_MAGIC = b"PK\x03\x04"
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Bounds on what is read. Defaults suit a Word or Excel return; override by environment:
+    ``TECHBENCH_MAX_FILE_MB``, ``TECHBENCH_MAX_UNZIPPED_MB``, ``TECHBENCH_MAX_ZIP_RATIO``."""
+
+    max_file_bytes: int = 20 * MB
+    max_unzipped_bytes: int = 100 * MB
+    max_zip_ratio: float = 100.0
+    max_zip_members: int = 2_000
+
+    @classmethod
+    def from_env(cls) -> Limits:
+        def number(var: str, default: float) -> float:
+            raw = os.environ.get(var)
+            try:
+                return float(raw) if raw else default
+            except ValueError:
+                return default
+
+        d = cls()
+        return cls(
+            max_file_bytes=int(number("TECHBENCH_MAX_FILE_MB", d.max_file_bytes / MB) * MB),
+            max_unzipped_bytes=int(number("TECHBENCH_MAX_UNZIPPED_MB", d.max_unzipped_bytes / MB) * MB),
+            max_zip_ratio=number("TECHBENCH_MAX_ZIP_RATIO", d.max_zip_ratio),
+        )
+
+
+class Rejected(Exception):
+    """The file cannot be read at all. Carries one issue that says why."""
+
+    def __init__(self, rule: str, message: str) -> None:
+        super().__init__(message)
+        self.issue = Issue(rule=rule, severity="error", location=WHOLE_FILE, message=message)
+
+
+def _human(n: float) -> str:
+    return f"{n / MB:.1f} MB" if n >= MB / 10 else f"{int(n)} bytes"
+
+
+def read_source(path: Path, limits: Limits) -> SourceFile:
+    """Read ``path`` into memory if it is within the size limit; raise ``Rejected`` otherwise."""
+    try:
+        if path.is_dir():
+            raise Rejected("file.unreadable", f"'{path}' is a folder, not a file.")
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise Rejected("file.unreadable", f"There is no file at '{path}'.") from None
+    except OSError as exc:
+        raise Rejected("file.unreadable", f"The file could not be opened ({exc.strerror}).") from None
+    if size > limits.max_file_bytes:
+        raise Rejected(
+            "file.too_large",
+            f"The file is {_human(size)}; the limit is {_human(limits.max_file_bytes)}. "
+            "Remove embedded images or attachments and try again.",
+        )
+    try:
+        with path.open("rb") as fh:
+            data = fh.read(limits.max_file_bytes + 1)
+    except OSError as exc:
+        raise Rejected("file.unreadable", f"The file could not be read ({exc.strerror}).") from None
+    if len(data) > limits.max_file_bytes:  # grew while we looked
+        raise Rejected("file.too_large", f"The file is over the limit of {_human(limits.max_file_bytes)}.")
+    return SourceFile(name=path.name, data=data)
+
+
+def screen(source: SourceFile, limits: Limits) -> None:
+    """Reject files no plugin should be given: empty, encrypted, damaged or bomb-like zips."""
+    data = source.data
+    if not data.strip():
+        raise Rejected("file.empty", "The file is empty.")
+    if data.startswith(OLE_MAGIC):
+        raise Rejected(
+            "file.encrypted_or_legacy",
+            "This is either a password-protected Office file or an old .doc/.xls file. "
+            "Remove the password (File > Info > Protect) and save it as .docx or .xlsx.",
+        )
+    if data.startswith(ZIP_MAGIC) or source.extension in {"docx", "xlsx", "zip"}:
+        check_zip(data, limits)
+
+
+def check_zip(data: bytes, limits: Limits) -> None:
+    """Inspect a zip's central directory only (nothing is inflated) and refuse zip bombs.
+
+    Declared sizes are enough: Python's zipfile never returns more bytes for a member than its
+    declared size, so a lying header cannot make a later reader inflate more than checked here.
+    """
+    if not data.startswith(ZIP_MAGIC):
+        raise Rejected(
+            "file.corrupt",
+            "The file's name says it is a Word/Excel/zip file but its content is not. "
+            "Save it again from Word or Excel, or check that it is the right file.",
+        )
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            members = zf.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError):
+        raise Rejected(
+            "file.corrupt",
+            "The file is damaged or incomplete (it may have been cut short while uploading "
+            "or copying). Save it again and resend it.",
+        ) from None
+    if len(members) > limits.max_zip_members:
+        raise Rejected("file.zip_limits", f"The file contains {len(members)} parts; at most "
+                       f"{limits.max_zip_members} are accepted.")
+    total = sum(m.file_size for m in members)
+    if total > limits.max_unzipped_bytes:
+        raise Rejected(
+            "file.zip_limits",
+            f"The file would expand to {_human(total)} when opened; the limit is "
+            f"{_human(limits.max_unzipped_bytes)}. It is not a normal return.",
+        )
+    worst = max((m.file_size / max(m.compress_size, 1) for m in members), default=0.0)
+    if worst > limits.max_zip_ratio and total > MB:
+        raise Rejected(
+            "file.zip_limits",
+            f"Part of the file is compressed {worst:.0f} to 1 (limit {limits.max_zip_ratio:.0f} to 1); "
+            "this is how harmful 'zip bombs' look, so the file is refused.",
+        )
+    if any(m.flag_bits & 0x1 for m in members):
+        raise Rejected("file.encrypted_or_legacy", "The file is password-protected; remove the password and resend it.")

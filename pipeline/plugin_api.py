@@ -1,0 +1,105 @@
+"""What a plugin is: the pluggy hook specifications and the values that cross them.
+
+A plugin is any object or module with ``@hookimpl`` functions for the three hooks below (the way
+pytest and datasette plugins work), advertised in the ``techbench.plugins`` entry-point group. The
+built-in plugins in ``plugins/`` register through the same group as third-party packages do.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import PurePath
+from typing import Literal
+
+import pluggy
+from pydantic import BaseModel, ConfigDict, Field
+
+from pipeline.schema import CanonicalReturn
+
+PROJECT = "techbench"
+ENTRY_POINT_GROUP = "techbench.plugins"
+
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+Severity = Literal["error", "warning"]
+
+#: Location given to issues about the file as a whole (unreadable, too large, ...).
+WHOLE_FILE = "whole file"
+
+
+class Issue(BaseModel):
+    """One finding about a return, phrased for the institutional lead who has to fix it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    rule: str = Field(description="Stable rule id, e.g. 'email.format'.")
+    severity: Severity
+    field: str | None = Field(None, description="JSON pointer into the canonical return.")
+    location: str = Field(description="Where in the source file: 'table 5, row 3', 'Actions!B7', '/lead/email'.")
+    message: str
+
+
+class PluginInfo(BaseModel):
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    version: str
+    description: str = ""
+    formats: list[str] = Field(description="File formats the plugin reads: 'docx', 'xlsx', 'json', 'zip', ...")
+    signatories: list[str] | None = Field(
+        None, description="Slugs of the signatories it serves, or None for any signatory."
+    )
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """A file handed in, already read into memory within the size limit (see ``pipeline.intake``)."""
+
+    name: str
+    data: bytes
+    sha256: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "sha256", hashlib.sha256(self.data).hexdigest())
+
+    @property
+    def extension(self) -> str:
+        return PurePath(self.name).suffix.lower().lstrip(".")
+
+
+@dataclass(frozen=True)
+class ParseContext:
+    """What is known about a file from outside it: the stage and signatory it was sent for, when."""
+
+    stage: int | None = None
+    signatory: str | None = None
+    received: dt.date = field(default_factory=dt.date.today)
+
+
+@dataclass
+class ParseResult:
+    """A plugin's answer: the return it could read (None if none) and what it found wrong."""
+
+    return_: CanonicalReturn | None
+    issues: list[Issue] = field(default_factory=list)
+
+
+class PluginSpec:
+    """Hook specifications. Every plugin implements all three."""
+
+    @hookspec
+    def techbench_plugin_info(self) -> PluginInfo:
+        """Name, version, formats and signatories served."""
+
+    @hookspec
+    def techbench_detect(self, source: SourceFile) -> float:
+        """How sure the plugin is that it can read ``source``: 0.0 (not at all) to 1.0 (certain).
+
+        Must be cheap and must not raise.
+        """
+
+    @hookspec
+    def techbench_parse(self, source: SourceFile, context: ParseContext) -> ParseResult:
+        """Read ``source`` into a canonical return plus issues. Must not raise on bad input: report
+        what is wrong as issues, each with the place in the file."""

@@ -1,0 +1,177 @@
+"""The canonical return: one self-assessment and action plan, whatever format it arrived in.
+
+Every plugin produces this model. Fields are optional where a return *as received* may lack them:
+the validation rules (``pipeline.rules``), not the model, decide what a complete return needs, so a
+half-filled form still yields a structured result that can be reported on field by field.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+SCHEMA_VERSION = "1.0"
+
+#: Months an action plan runs for at each stage (the form asks for 24 months; Stage 3 for 36).
+PLAN_HORIZON_MONTHS = {1: 24, 2: 24, 3: 36}
+
+
+class Theme(StrEnum):
+    VISIBILITY = "Visibility"
+    RECOGNITION = "Recognition"
+    CAREER_DEVELOPMENT = "Career Development"
+    SUSTAINABILITY = "Sustainability"
+    EVALUATING_IMPACT = "Evaluating Impact"
+
+
+#: The four themes every action plan is expected to address (Evaluating Impact is the return itself).
+CORE_THEMES = (Theme.VISIBILITY, Theme.RECOGNITION, Theme.CAREER_DEVELOPMENT, Theme.SUSTAINABILITY)
+
+
+class Register(StrEnum):
+    RSCITECH = "RSciTech"
+    RSCI = "RSci"
+    CSCI = "CSci"
+    ENGTECH = "EngTech"
+    IENG = "IEng"
+    CENG = "CEng"
+    RITTECH = "RITTech"
+    RENVTECH = "REnvTech"
+    OTHER = "other"
+
+
+class ActionStatus(StrEnum):
+    PLANNED = "planned"
+    IN_PROGRESS = "in progress"
+    DONE = "done"
+    DROPPED = "dropped"
+
+
+class DatePrecision(StrEnum):
+    DAY = "day"
+    MONTH = "month"
+    QUARTER = "quarter"
+    YEAR = "year"
+    ONGOING = "ongoing"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class DueDate(_Model):
+    """A target date as people write it: a day, a month, a quarter, a year, or "ongoing".
+
+    ``end`` is the last day the target allows (30 Sep 2019 for "Sep 2019"), which is what horizon
+    checks compare; it is empty only for "ongoing".
+    """
+
+    precision: DatePrecision
+    end: dt.date | None = None
+    text: str = Field(description="The date exactly as written in the source.")
+
+    @model_validator(mode="after")
+    def _end_matches_precision(self) -> DueDate:
+        if (self.precision is DatePrecision.ONGOING) != (self.end is None):
+            raise ValueError("'end' must be empty exactly when precision is 'ongoing'")
+        return self
+
+
+class Person(_Model):
+    name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+
+
+class Area(_Model):
+    name: str
+    headcount: int | None = None
+    fte: float | None = None
+
+
+class Technicians(_Model):
+    headcount: int | None = Field(
+        None, description="Total technicians, headcount (a form's TOTAL row, else the sum of areas)."
+    )
+    fte: float | None = Field(None, description="Total technicians, full-time equivalent.")
+    areas: list[Area] = Field(default_factory=list, description="Where technicians are based.")
+
+
+class Registration(_Model):
+    name: Register = Field(description="The professional register.")
+    count: int
+    label: str | None = Field(None, description="The register's own name when 'other'.")
+
+
+class Metric(_Model):
+    name: str = Field(description="What is counted, e.g. 'apprentices', 'mentors'.")
+    count: float
+
+
+class Initiative(_Model):
+    text: str
+    theme: Theme | None = None
+
+
+class Action(_Model):
+    theme: Theme | None = None
+    action: str | None = None
+    owner: str | None = None
+    due: DueDate | None = None
+    evidence: str | None = Field(None, description="How impact will be evidenced.")
+    status: ActionStatus | None = None
+
+
+class SignOff(_Model):
+    name: str | None = None
+    date: dt.date | None = None
+
+
+class SignOffs(_Model):
+    lead: SignOff = Field(default_factory=SignOff, description="Nominated institutional lead.")
+    head: SignOff = Field(default_factory=SignOff, description="Head (leader) of institution.")
+
+
+class Provenance(_Model):
+    source_sha256: str
+    source_name: str
+    plugin: str
+    plugin_version: str
+    fields: dict[str, str] = Field(
+        default_factory=dict,
+        description="JSON pointer of a field in this return -> place in the source it came from.",
+    )
+
+
+class CanonicalReturn(_Model):
+    schema_version: Literal["1.0"] = SCHEMA_VERSION
+    signatory_name: str | None = None
+    stage: Literal[1, 2, 3] | None = None
+    submission_date: dt.date | None = None
+    lead: Person = Field(default_factory=Person, description="The institutional lead.")
+    profile: str | None = None
+    technician_definition: str | None = None
+    technicians_narrative: str | None = Field(
+        None, description="The answer to 'how many technicians ... where are they based'."
+    )
+    technicians: Technicians = Field(default_factory=Technicians)
+    registrations: list[Registration] = Field(default_factory=list)
+    other_metrics: list[Metric] = Field(default_factory=list)
+    initiatives_before: list[Initiative] = Field(default_factory=list)
+    initiatives_since: list[Initiative] = Field(default_factory=list)
+    action_plan: list[Action] = Field(default_factory=list)
+    technician_voice: str | None = None
+    published_url: str | None = None
+    sign_off: SignOffs = Field(default_factory=SignOffs)
+    provenance: Provenance | None = None
+
+    @property
+    def plan_horizon_months(self) -> int | None:
+        return PLAN_HORIZON_MONTHS.get(self.stage) if self.stage else None
+
+
+def json_schema() -> dict:
+    return CanonicalReturn.model_json_schema()

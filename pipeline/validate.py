@@ -1,0 +1,111 @@
+"""Validating files: intake checks, plugin choice, parsing and the rules, as one structured report.
+
+The same function serves the CLI, the pipeline and the dashboard's upload, so a lead sees the
+same findings wherever the file is handed in.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pipeline import rules
+from pipeline.intake import Limits, Rejected, read_source, screen
+from pipeline.plugin_api import WHOLE_FILE, Issue, ParseContext, SourceFile
+from pipeline.registry import PluginError, Registry
+from pipeline.schema import CanonicalReturn
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class FileReport:
+    path: str
+    plugin: str | None = None
+    issues: list[Issue] = field(default_factory=list)
+    return_: CanonicalReturn | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.return_ is not None and not self.errors
+
+    @property
+    def errors(self) -> list[Issue]:
+        return [i for i in self.issues if i.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Issue]:
+        return [i for i in self.issues if i.severity == "warning"]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "plugin": self.plugin,
+            "ok": self.ok,
+            "issues": [i.model_dump(mode="json") for i in self.issues],
+            "return": self.return_.model_dump(mode="json") if self.return_ else None,
+        }
+
+
+def validate_source(
+    source: SourceFile,
+    registry: Registry,
+    *,
+    plugin: str | None = None,
+    context: ParseContext | None = None,
+    limits: Limits | None = None,
+    path: str | None = None,
+) -> FileReport:
+    context = context or ParseContext()
+    report = FileReport(path=path or source.name)
+    try:
+        screen(source, limits or Limits.from_env())
+    except Rejected as rejected:
+        report.issues.append(rejected.issue)
+        return report
+    try:
+        chosen = registry.get(plugin) if plugin else registry.choose(source, context.signatory)
+    except PluginError as exc:
+        report.issues.append(Issue(rule="plugin.unknown", severity="error", location=WHOLE_FILE, message=str(exc)))
+        return report
+    if chosen is None:
+        formats = sorted({f for p in registry for f in p.info.formats})
+        report.issues.append(Issue(
+            rule="file.unknown_format", severity="error", location=WHOLE_FILE,
+            message="No installed reader recognises this file. techbench reads: "
+            f"{', '.join(formats) or 'nothing (no plugins installed)'}; "
+            "check that this is the return and not another document."))
+        return report
+    report.plugin = chosen.name
+    result = chosen.parse(source, context)
+    report.issues.extend(result.issues)
+    report.return_ = result.return_
+    if result.return_ is not None:
+        # A field the reader already reported as unreadable is not reported again as missing.
+        reported = {i.field for i in result.issues if i.field}
+        try:
+            report.issues.extend(i for i in rules.check(result.return_, context) if i.field not in reported)
+        except Exception:  # a bug in a rule must not cost the lead their report
+            log.exception("validation rules failed on %s", report.path)
+            report.issues.append(Issue(rule="internal.error", severity="error", location=WHOLE_FILE,
+                                       message="techbench could not finish checking this file; "
+                                       "please report it to the techbench team."))
+    return report
+
+
+def validate_path(
+    path: Path,
+    registry: Registry,
+    *,
+    plugin: str | None = None,
+    context: ParseContext | None = None,
+    limits: Limits | None = None,
+) -> FileReport:
+    limits = limits or Limits.from_env()
+    try:
+        source = read_source(path, limits)
+    except Rejected as rejected:
+        return FileReport(path=str(path), issues=[rejected.issue])
+    return validate_source(source, registry, plugin=plugin, context=context, limits=limits, path=str(path))

@@ -1,0 +1,76 @@
+"""The official-form plugin: the self-assessment form as Word, the techbench workbook, or JSON.
+
+Registered through the ``techbench.plugins`` entry point like any third-party plugin.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+from pipeline.plugin_api import WHOLE_FILE, Issue, ParseContext, ParseResult, PluginInfo, SourceFile, hookimpl
+from plugins.official_form import docx_reader, json_reader, xlsx_reader
+
+INFO = PluginInfo(
+    name="official_form",
+    version="1.0.0",
+    description="The Technician Commitment self-assessment form (.docx), the techbench workbook "
+    "(.xlsx, from `techbench template`) and canonical JSON.",
+    formats=["docx", "xlsx", "json"],
+    signatories=None,
+)
+
+
+def _zip_names(data: bytes) -> set[str]:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            return set(zf.namelist())
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError):
+        return set()
+
+
+def kind(source: SourceFile) -> str | None:
+    """'docx', 'xlsx' or 'json' by content (the extension is only a tie-breaker)."""
+    data = source.data
+    if data.startswith(b"PK\x03\x04"):
+        names = _zip_names(data)
+        if "word/document.xml" in names:
+            return "docx"
+        if "xl/workbook.xml" in names:
+            return "xlsx"
+        return None
+    if data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
+        return "json"
+    return None
+
+
+@hookimpl
+def techbench_plugin_info() -> PluginInfo:
+    return INFO
+
+
+@hookimpl
+def techbench_detect(source: SourceFile) -> float:
+    found = kind(source)
+    if found == "json":
+        return 0.9 if b'"schema_version"' in source.data[:4096] or b'"schema_version"' in source.data else 0.2
+    if found == "xlsx":
+        return 0.9 if xlsx_reader.is_template(source.data) else 0.1
+    if found == "docx":
+        return 0.8 if docx_reader.looks_like_form(source.data) else 0.3
+    return 0.0
+
+
+@hookimpl
+def techbench_parse(source: SourceFile, context: ParseContext) -> ParseResult:
+    found = kind(source)
+    if found == "docx":
+        return docx_reader.DocxReader(source, INFO, context).read()
+    if found == "xlsx":
+        return xlsx_reader.read(source, INFO, context)
+    if found == "json":
+        return json_reader.read(source, INFO, context)
+    return ParseResult(None, [Issue(
+        rule="file.unknown_format", severity="error", location=WHOLE_FILE,
+        message="This is not a Word (.docx), Excel (.xlsx) or JSON file. Send the return as the "
+        "Word form, the techbench workbook or JSON.")])
