@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 
@@ -13,8 +14,12 @@ def write_json(path: Path) -> None:
     path.write_text(json.dumps(blank, indent=2) + "\n", encoding="utf-8")
 
 
+BLANK_FORM = Path(__file__).parent / "samples" / "self_assessment_form_stage1_blank.docx"
+
+
 def write_docx(path: Path) -> None:
-    raise NotImplementedError
+    """The official Stage 1 form, blank, exactly as the sector distributes it."""
+    shutil.copyfile(BLANK_FORM, path)
 
 
 def write_xlsx(path: Path) -> None:
