@@ -153,6 +153,26 @@ class ReturnBuilder:
             self.set(pointer, value.value, location)
         return value
 
+    def _repair(self, data: dict, exc: ValidationError, reported: set[str]) -> dict:
+        """Report each value the model refuses and remove it; an object lacking a required part
+        (a due date without its precision, a registration without its count) goes as a whole."""
+        targets = set()
+        for err in exc.errors():
+            loc = tuple(err["loc"])
+            target = loc[:-1] if err["type"] == "missing" and len(loc) > 1 else loc
+            pointer = to_pointer(loc)
+            if not any(pointer == r or pointer.startswith(r + "/") for r in reported):
+                found = f" (found {err['input']!r})" if err["type"] != "missing" and not isinstance(
+                    err.get("input"), dict | list) else ""
+                self.issue("schema", "error", pointer, locate(self.where, pointer),
+                           f"{pointer or 'The return'}: {err['msg']}{found}.")
+            reported.add(to_pointer(target))
+            targets.add(target)
+        for target in sorted(targets, key=_order, reverse=True):  # later list items first
+            if not target or not _remove(data, target):
+                return {}
+        return data
+
     # --- finishing --------------------------------------------------------------------------
     def build(self, context: ParseContext, defaults_location: str = WHOLE_FILE) -> ParseResult:
         """Validate against the model; drop and report values it refuses; fill the provenance."""
@@ -160,18 +180,13 @@ class ReturnBuilder:
         if context.stage is not None:
             data["stage"] = context.stage
             self.where["/stage"] = "given when the file was handed in"
+        reported: set[str] = set()
         for _ in range(MAX_REPAIRS):
             try:
                 ret = CanonicalReturn.model_validate(data)
                 break
             except ValidationError as exc:
-                for err in exc.errors():
-                    loc = tuple(err["loc"])
-                    pointer = to_pointer(loc)
-                    self.issue("schema", "error", pointer, locate(self.where, pointer),
-                               f"{pointer or 'The return'}: {err['msg']}.")
-                    if not loc or not _remove(data, loc[:-1] if _list_item(err) else loc):
-                        data = {}
+                data = self._repair(data, exc, reported)
         else:  # pragma: no cover - each repair removes a value, so this needs > MAX_REPAIRS faults
             return ParseResult(None, self.issues)
         if ret.submission_date is None:
@@ -190,6 +205,5 @@ class ReturnBuilder:
 
 
 
-def _list_item(err: dict) -> bool:
-    """A value missing inside a list item makes the whole item unusable: remove the item."""
-    return err["type"] == "missing" and len(err["loc"]) >= 2 and isinstance(err["loc"][-2], int)
+def _order(loc: tuple) -> tuple:
+    return tuple((0, p, "") if isinstance(p, int) else (1, 0, p) for p in loc)

@@ -1,0 +1,105 @@
+"""The plugin API: entry points, name clashes, choosing the most confident plugin."""
+
+from __future__ import annotations
+
+import types
+
+import pytest
+from returns import CONTEXT, NORTHGATE, check
+
+from pipeline.plugin_api import ParseContext, ParseResult, PluginInfo, SourceFile, hookimpl
+from pipeline.registry import PluginError, Registry
+
+
+def make_plugin(name: str, confidence: float, signatories=None, parse=None):
+    plugin = types.SimpleNamespace()
+
+    @hookimpl
+    def techbench_plugin_info():
+        return PluginInfo(name=name, version="0.1", formats=["docx"], signatories=signatories)
+
+    @hookimpl
+    def techbench_detect(source):
+        return confidence
+
+    @hookimpl
+    def techbench_parse(source, context):
+        return parse(source, context) if parse else ParseResult(None, [])
+
+    plugin.techbench_plugin_info = techbench_plugin_info
+    plugin.techbench_detect = techbench_detect
+    plugin.techbench_parse = techbench_parse
+    return plugin
+
+
+def test_builtin_plugin_comes_from_the_entry_point_group():
+    registry = Registry.from_entry_points()
+    assert "official_form" in [p.name for p in registry]
+
+
+def test_two_plugins_with_one_name_are_refused():
+    registry = Registry()
+    registry.register(make_plugin("acme", 0.5))
+    with pytest.raises(PluginError, match="two plugins are named 'acme'"):
+        registry.register(make_plugin("acme", 0.9))
+    assert len(registry) == 1
+
+
+def test_plugin_without_hookimpls_is_refused():
+    with pytest.raises(PluginError, match="does not implement"):
+        Registry().register(types.SimpleNamespace(techbench_plugin_info=lambda: None))
+
+
+def test_most_confident_plugin_is_chosen_unless_one_is_named():
+    registry = Registry()
+    for name, score in [("low", 0.2), ("high", 0.9), ("none", 0.0)]:
+        registry.register(make_plugin(name, score))
+    source = SourceFile("x.docx", b"data")
+    assert registry.choose(source).name == "high"
+    assert [p.name for _, p in registry.rank(source)] == ["high", "low"]
+    assert registry.get("low").name == "low"
+    with pytest.raises(PluginError, match="no plugin named 'nope'"):
+        registry.get("nope")
+
+
+def test_a_plugin_for_another_signatory_is_not_offered_and_own_plugin_wins_ties():
+    registry = Registry()
+    registry.register(make_plugin("generic", 0.8))
+    registry.register(make_plugin("imperial", 0.8, signatories=["imperial"]))
+    registry.register(make_plugin("essex", 0.95, signatories=["essex"]))
+    source = SourceFile("x.docx", b"data")
+    assert registry.choose(source, signatory="imperial").name == "imperial"
+    assert "essex" not in [p.name for _, p in registry.rank(source, signatory="imperial")]
+
+
+def test_a_crashing_plugin_never_raises_to_the_user():
+    def boom(source, context):
+        raise RuntimeError("bug in a third-party plugin")
+
+    registry = Registry()
+    registry.register(make_plugin("buggy", 1.0, parse=boom))
+    from pipeline.validate import validate_source
+
+    report = validate_source(SourceFile("x.docx", NORTHGATE.read_bytes()), registry, context=CONTEXT)
+    assert not report.ok
+    [issue] = report.issues
+    assert issue.rule == "plugin.failed" and "buggy" in issue.message and issue.location == "whole file"
+
+
+def test_detect_errors_count_as_no_confidence():
+    plugin = make_plugin("flaky", 0.5)
+
+    @hookimpl
+    def techbench_detect(source):
+        raise ValueError("cannot tell")
+
+    plugin.techbench_detect = techbench_detect
+    registry = Registry()
+    registry.register(plugin)
+    assert registry.choose(SourceFile("x.docx", b"data")) is None
+
+
+def test_named_plugin_is_used_even_when_another_is_more_confident():
+    report = check(NORTHGATE.read_bytes(), plugin="official_form",
+                   context=ParseContext(stage=1, received=CONTEXT.received))
+    assert report.plugin == "official_form" and report.ok
