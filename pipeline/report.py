@@ -24,6 +24,8 @@ def render(report: FileReport, console: Console) -> None:
             f"in {len(t.areas)} areas · {len(ret.action_plan)} actions · "
             f"{len(ret.initiatives_since)} initiatives since signing"
         )
+    if ret is not None and report.ok:
+        _contents(ret, console)
     if report.issues:
         table = Table(show_lines=False, expand=True)
         table.add_column("", width=7)
@@ -33,3 +35,22 @@ def render(report: FileReport, console: Console) -> None:
             sev = "[red]error[/]" if issue.severity == "error" else "[yellow]warning[/]"
             table.add_row(sev, issue.location, f"{issue.message} [dim]({issue.rule})[/]")
         console.print(table)
+
+
+def _contents(ret, console: Console) -> None:
+    """What was read, so a lead can see that techbench understood the return."""
+    areas = Table("area", "headcount", "FTE", title="Technicians by area", title_justify="left")
+    for a in ret.technicians.areas:
+        areas.add_row(a.name, str(a.headcount if a.headcount is not None else "-"),
+                      f"{a.fte:g}" if a.fte is not None else "-")
+    if ret.technicians.areas:
+        console.print(areas)
+    plan = Table("theme", "actions", "with owner, date and evidence", title="Action plan", title_justify="left")
+    themes: dict[str, list] = {}
+    for action in ret.action_plan:
+        themes.setdefault(action.theme.value if action.theme else "(no theme)", []).append(action)
+    for theme, actions in themes.items():
+        smart = sum(1 for a in actions if a.owner and a.due and a.evidence)
+        plan.add_row(theme, str(len(actions)), str(smart))
+    if themes:
+        console.print(plan)
