@@ -9,6 +9,8 @@ costs the rest of the return.
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import ValidationError
@@ -92,66 +94,46 @@ class ReturnBuilder:
             self.set(pointer, value, location)
         return value
 
-    def integer(self, pointer: str, raw: Any, location: str, what: str) -> int | None:
+    def parsed(self, pointer: str, raw: Any, location: str, parse: Callable[[Any], Any], complaint: str,
+               *, rule: str, severity: Severity = "error", store: Callable[[Any], Any] = lambda v: v) -> Any:
+        """Set ``parse(raw)``; if it cannot be read, report ``complaint`` ('{raw}' is replaced by the
+        value as written) at ``location``. Blank values are left unset: rules judge what is missing."""
         self.at(pointer, location)
         if normalise.blank(raw):
             return None
-        value = normalise.parse_int(raw)
+        value = parse(raw)
         if value is None:
-            self.issue("parse.number", "error", pointer, location,
-                       f"{what} must be a whole number; found '{str(raw).strip()}'.")
+            self.issue(rule, severity, pointer, location, complaint.replace("{raw}", str(raw).strip()))
         else:
-            self.set(pointer, value, location)
+            self.set(pointer, store(value), location)
         return value
+
+    def integer(self, pointer: str, raw: Any, location: str, what: str) -> int | None:
+        return self.parsed(pointer, raw, location, normalise.parse_int,
+                           f"{what} must be a whole number; found '{{raw}}'.", rule="parse.number")
 
     def number(self, pointer: str, raw: Any, location: str, what: str) -> float | None:
-        self.at(pointer, location)
-        if normalise.blank(raw):
-            return None
-        value = normalise.parse_float(raw)
-        if value is None:
-            self.issue("parse.number", "error", pointer, location,
-                       f"{what} must be a number; found '{str(raw).strip()}'.")
-        else:
-            self.set(pointer, value, location)
-        return value
+        return self.parsed(pointer, raw, location, normalise.parse_float,
+                           f"{what} must be a number; found '{{raw}}'.", rule="parse.number")
 
     def due(self, pointer: str, raw: Any, location: str) -> DueDate | None:
-        self.at(pointer, location)
-        if normalise.blank(raw):
-            return None
-        value = normalise.parse_due(raw)
-        if value is None:
-            self.issue("parse.date", "warning", pointer, location,
-                       f"'{str(raw).strip()}' is not a date techbench can read. Use a day (14/11/2019, "
-                       "UK order), a month (Sep 2019), a quarter (Q2 2020), a year (2020) or 'Ongoing'.")
-        else:
-            self.set(pointer, value.model_dump(mode="json"), location)
-        return value
+        return self.parsed(
+            pointer, raw, location, normalise.parse_due,
+            "'{raw}' is not a date techbench can read. Use a day (14/11/2019, UK order), a month "
+            "(Sep 2019), a quarter (Q2 2020), a year (2020) or 'Ongoing'.",
+            rule="parse.date", severity="warning", store=lambda d: d.model_dump(mode="json"))
 
-    def day(self, pointer: str, raw: Any, location: str, what: str) -> None:
-        self.at(pointer, location)
-        if normalise.blank(raw):
-            return
-        due = normalise.parse_due(raw)
-        if due is None or due.precision.value != "day":
-            self.issue("parse.date", "error", pointer, location,
-                       f"{what} must be a day, e.g. 14/11/2018; found '{str(raw).strip()}'.")
-        else:
-            self.set(pointer, due.end.isoformat(), location)
+    def day(self, pointer: str, raw: Any, location: str, what: str) -> dt.date | None:
+        return self.parsed(pointer, raw, location, normalise.parse_day_value,
+                           f"{what} must be a day, e.g. 14/11/2018; found '{{raw}}'.",
+                           rule="parse.date", store=dt.date.isoformat)
 
-    def enum(self, pointer: str, raw: Any, location: str, parser, what: str, choices: str,
-             severity: Severity = "warning") -> Any:
-        self.at(pointer, location)
-        if normalise.blank(raw):
-            return None
-        value = parser(raw)
-        if value is None:
-            self.issue(f"parse.{pointer_parts(pointer)[-1]}", severity, pointer, location,
-                       f"'{str(raw).strip()}' is not a known {what}; use one of: {choices}.")
-        else:
-            self.set(pointer, value.value, location)
-        return value
+    def enum(self, pointer: str, raw: Any, location: str, parser: Callable[[Any], Any], what: str,
+             choices: str, severity: Severity = "warning") -> Any:
+        return self.parsed(pointer, raw, location, parser,
+                           f"'{{raw}}' is not a known {what}; use one of: {choices}.",
+                           rule=f"parse.{pointer_parts(pointer)[-1]}", severity=severity,
+                           store=lambda v: v.value)
 
     def _repair(self, data: dict, exc: ValidationError, reported: set[str]) -> dict:
         """Report each value the model refuses and remove it; an object lacking a required part

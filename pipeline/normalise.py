@@ -65,6 +65,15 @@ def parse_day(text: str) -> dt.date | None:
         return None
 
 
+def parse_day_value(value: object) -> dt.date | None:
+    """A day from a cell: a date/datetime value, or text as ``parse_day`` reads it."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return parse_day(str(value)) if value is not None else None
+
+
 def parse_due(value: object) -> DueDate | None:
     """A target date with its precision; None when the text is not a date we can read."""
     if isinstance(value, dt.datetime):
