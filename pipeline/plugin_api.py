@@ -10,8 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
-from pathlib import PurePath
-from typing import Literal
+from collections.abc import Callable
+from pathlib import Path, PurePath
+from typing import Any, Literal
 
 import pluggy
 from pydantic import BaseModel, ConfigDict, Field
@@ -50,6 +51,11 @@ class PluginInfo(BaseModel):
     signatories: list[str] | None = Field(
         None, description="Slugs of the signatories it serves, or None for any signatory."
     )
+    samples: list[str] = Field(
+        default_factory=list,
+        description="Paths of sample files the plugin ships: valid returns it must read without errors "
+        "(the plugin contract tests use them).",
+    )
 
 
 @dataclass(frozen=True)
@@ -86,7 +92,13 @@ class ParseResult:
 
 
 class PluginSpec:
-    """Hook specifications. Every plugin implements all three."""
+    """Hook specifications.
+
+    Every plugin implements ``techbench_plugin_info``. A plugin that reads returns implements
+    ``techbench_detect`` and ``techbench_parse``; one that can also write its format (for
+    templates and the synthetic sector) implements ``techbench_write``; a reference-data plugin
+    (HESA) implements ``techbench_reference_tables``.
+    """
 
     @hookspec
     def techbench_plugin_info(self) -> PluginInfo:
@@ -103,3 +115,16 @@ class PluginSpec:
     def techbench_parse(self, source: SourceFile, context: ParseContext) -> ParseResult:
         """Read ``source`` into a canonical return plus issues. Must not raise on bad input: report
         what is wrong as issues, each with the place in the file."""
+
+    @hookspec
+    def techbench_write(self, ret: CanonicalReturn, directory: Path, stem: str, fmt: str | None) -> Path:
+        """Write ``ret`` as ``directory/stem.<ext>`` in format ``fmt`` (one of the plugin's
+        ``formats``; None for its first) and return the path.
+
+        Writes every field as it is, blanks included, so that reading the file back gives the same
+        return (the synthetic sector relies on it). Marks the file as synthetic when
+        ``ret.synthetic`` is set."""
+
+    @hookspec
+    def techbench_reference_tables(self) -> dict[str, Callable[[], Any]]:
+        """Reference tables this plugin provides: name -> function returning a polars DataFrame."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pluggy
@@ -20,10 +21,23 @@ from pipeline.plugin_api import (
     PluginSpec,
     SourceFile,
 )
+from pipeline.schema import CanonicalReturn
 
 log = logging.getLogger(__name__)
 
-HOOKS = ("techbench_plugin_info", "techbench_detect", "techbench_parse")
+READER_HOOKS = ("techbench_detect", "techbench_parse")
+OPTIONAL_HOOKS = ("techbench_write", "techbench_reference_tables")
+
+
+def _caller(impl) -> Callable[..., Any]:
+    """Call a hook implementation with the keyword arguments it asks for, as pluggy does: an
+    implementation may take fewer arguments than its specification offers."""
+    names = impl.argnames
+
+    def call(**kwargs: Any) -> Any:
+        return impl.function(**{k: v for k, v in kwargs.items() if k in names})
+
+    return call
 
 
 class PluginError(Exception):
@@ -33,15 +47,37 @@ class PluginError(Exception):
 @dataclass(frozen=True)
 class LoadedPlugin:
     info: PluginInfo
-    _detect: Callable[..., float]
-    _parse: Callable[..., ParseResult]
+    _detect: Callable[..., float] | None = None
+    _parse: Callable[..., ParseResult] | None = None
+    _write: Callable[..., Path] | None = None
+    _reference: Callable[[], dict[str, Callable[[], Any]]] | None = None
 
     @property
     def name(self) -> str:
         return self.info.name
 
+    @property
+    def reads_returns(self) -> bool:
+        return self._parse is not None
+
+    @property
+    def writes_returns(self) -> bool:
+        return self._write is not None
+
+    def write(self, ret: CanonicalReturn, directory: Path, stem: str, fmt: str | None = None) -> Path:
+        if self._write is None:
+            raise PluginError(f"the '{self.name}' plugin cannot write returns")
+        if fmt is not None and fmt not in self.info.formats:
+            raise PluginError(f"the '{self.name}' plugin writes {', '.join(self.info.formats)}, not {fmt}")
+        return self._write(ret=ret, directory=directory, stem=stem, fmt=fmt)
+
+    def reference_tables(self) -> dict[str, Callable[[], Any]]:
+        return self._reference() if self._reference else {}
+
     def detect(self, source: SourceFile) -> float:
         """Confidence in [0, 1]; a plugin that raises or answers nonsense is taken as 0."""
+        if self._detect is None:
+            return 0.0
         try:
             score = float(self._detect(source=source))
         except Exception:  # a third-party plugin's bug must not stop the others
@@ -96,27 +132,31 @@ class Registry:
         return registry
 
     def register(self, plugin: Any) -> LoadedPlugin:
-        """Register a plugin module or object whose three hooks carry ``@hookimpl``."""
+        """Register a plugin module or object whose hooks carry ``@hookimpl``."""
         try:
             self._pm.register(plugin)  # pluggy checks the signatures against the specs
         except Exception as exc:
             raise PluginError(f"plugin {plugin!r} is not a valid techbench plugin: {exc}") from exc
         impls = {}
-        for hook in HOOKS:
-            found = [i.function for i in getattr(self._pm.hook, hook).get_hookimpls() if i.plugin is plugin]
-            if not found:
-                self._pm.unregister(plugin)
-                raise PluginError(f"plugin {plugin!r} does not implement {hook} (with @hookimpl)")
-            impls[hook] = found[0]
-        info = impls["techbench_plugin_info"]()
-        if not isinstance(info, PluginInfo) or info.name in self._plugins:
+        for hook in ("techbench_plugin_info", *READER_HOOKS, *OPTIONAL_HOOKS):
+            found = [i for i in getattr(self._pm.hook, hook).get_hookimpls() if i.plugin is plugin]
+            impls[hook] = _caller(found[0]) if found else None
+        problem = None
+        if impls["techbench_plugin_info"] is None:
+            problem = f"plugin {plugin!r} does not implement techbench_plugin_info (with @hookimpl)"
+        elif (impls["techbench_detect"] is None) != (impls["techbench_parse"] is None):
+            problem = f"plugin {plugin!r} must implement both techbench_detect and techbench_parse, or neither"
+        else:
+            info = impls["techbench_plugin_info"]()
+            if not isinstance(info, PluginInfo):
+                problem = f"plugin {plugin!r}: techbench_plugin_info must return a PluginInfo"
+            elif info.name in self._plugins:
+                problem = f"two plugins are named '{info.name}'; uninstall one of them or rename it"
+        if problem:
             self._pm.unregister(plugin)
-            if isinstance(info, PluginInfo):
-                raise PluginError(
-                    f"two plugins are named '{info.name}'; uninstall one of them or rename it"
-                )
-            raise PluginError(f"plugin {plugin!r}: techbench_plugin_info must return a PluginInfo")
-        loaded = LoadedPlugin(info, impls["techbench_detect"], impls["techbench_parse"])
+            raise PluginError(problem)
+        loaded = LoadedPlugin(info, impls["techbench_detect"], impls["techbench_parse"],
+                              impls["techbench_write"], impls["techbench_reference_tables"])
         self._plugins[info.name] = loaded
         return loaded
 
@@ -125,6 +165,9 @@ class Registry:
 
     def __len__(self) -> int:
         return len(self._plugins)
+
+    def readers(self) -> list[LoadedPlugin]:
+        return [p for p in self._plugins.values() if p.reads_returns]
 
     def get(self, name: str) -> LoadedPlugin:
         try:
@@ -137,7 +180,7 @@ class Registry:
         """Plugins that can read ``source``, most confident first (ties: plugins serving the
         signatory first, then by name)."""
         scored = []
-        for plugin in self._plugins.values():
+        for plugin in self.readers():
             serves = plugin.info.signatories
             if signatory and serves is not None and signatory not in serves:
                 continue
@@ -151,8 +194,4 @@ class Registry:
     def choose(self, source: SourceFile, signatory: str | None = None) -> LoadedPlugin | None:
         ranked = self.rank(source, signatory)
         return ranked[0][1] if ranked else None
-
-
-def default_registry() -> Registry:
-    return Registry.from_entry_points()
 

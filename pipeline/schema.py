@@ -148,6 +148,7 @@ class Provenance(_Model):
 
 class CanonicalReturn(_Model):
     schema_version: Literal["1.0"] = SCHEMA_VERSION
+    synthetic: bool = Field(False, description="True for generated test and demo data, never real returns.")
     signatory_name: str | None = None
     stage: Literal[1, 2, 3] | None = None
     submission_date: dt.date | None = None

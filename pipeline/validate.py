@@ -70,6 +70,10 @@ def validate_source(
     except PluginError as exc:
         report.issues.append(Issue(rule="plugin.unknown", severity="error", location=WHOLE_FILE, message=str(exc)))
         return report
+    if chosen is not None and not chosen.reads_returns:
+        report.issues.append(Issue(rule="plugin.unknown", severity="error", location=WHOLE_FILE,
+                                   message=f"The '{chosen.name}' plugin does not read returns."))
+        return report
     if chosen is None:
         formats = sorted({f for p in registry for f in p.info.formats})
         report.issues.append(Issue(

@@ -6,10 +6,13 @@ Registered through the ``techbench.plugins`` entry point like any third-party pl
 from __future__ import annotations
 
 import io
+import json
 import zipfile
+from pathlib import Path
 
 from pipeline.plugin_api import WHOLE_FILE, Issue, ParseContext, ParseResult, PluginInfo, SourceFile, hookimpl
-from plugins.official_form import docx_reader, json_reader, xlsx_reader
+from pipeline.schema import CanonicalReturn
+from plugins.official_form import docx_reader, docx_writer, json_reader, xlsx_reader
 
 INFO = PluginInfo(
     name="official_form",
@@ -18,6 +21,7 @@ INFO = PluginInfo(
     "(.xlsx, from `techbench template`) and canonical JSON.",
     formats=["docx", "xlsx", "json"],
     signatories=None,
+    samples=[str(Path(__file__).parent / "samples" / "example_return_northgate_stage1.docx")],
 )
 
 
@@ -59,6 +63,22 @@ def techbench_detect(source: SourceFile) -> float:
     if found == "docx":
         return 0.8 if docx_reader.looks_like_form(source.data) else 0.3
     return 0.0
+
+
+@hookimpl
+def techbench_write(ret: CanonicalReturn, directory: Path, stem: str, fmt: str | None) -> Path:
+    fmt = fmt or "docx"
+    path = directory / f"{stem}.{fmt}"
+    if fmt == "docx":
+        docx_writer.write(ret, path)
+    elif fmt == "xlsx":
+        from plugins.official_form import xlsx_template
+
+        xlsx_template.write(path, ret)
+    else:
+        data = ret.model_dump(mode="json", exclude={"provenance"}, exclude_defaults=False)
+        path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return path
 
 
 @hookimpl
