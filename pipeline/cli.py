@@ -24,10 +24,13 @@ def _registry():
     from pipeline.registry import PluginError, Registry
 
     try:
-        return Registry.from_entry_points()
+        registry = Registry.from_entry_points()
     except PluginError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
+    for name, problem in registry.load_errors.items():
+        typer.echo(f"warning: plugin '{name}' could not be loaded and is left out ({problem})", err=True)
+    return registry
 
 
 @app.command()

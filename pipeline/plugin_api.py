@@ -117,9 +117,12 @@ class PluginSpec:
         what is wrong as issues, each with the place in the file."""
 
     @hookspec
-    def techbench_write(self, ret: CanonicalReturn, directory: Path, stem: str, fmt: str | None) -> Path:
+    def techbench_write(
+        self, ret: CanonicalReturn, directory: Path, stem: str, fmt: str | None, signatory: str | None
+    ) -> Path:
         """Write ``ret`` as ``directory/stem.<ext>`` in format ``fmt`` (one of the plugin's
-        ``formats``; None for its first) and return the path.
+        ``formats``; None for its first) for ``signatory`` (a slug, for plugins whose layout
+        depends on the signatory) and return the path.
 
         Writes every field as it is, blanks included, so that reading the file back gives the same
         return (the synthetic sector relies on it). Marks the file as synthetic when

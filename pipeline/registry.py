@@ -64,12 +64,13 @@ class LoadedPlugin:
     def writes_returns(self) -> bool:
         return self._write is not None
 
-    def write(self, ret: CanonicalReturn, directory: Path, stem: str, fmt: str | None = None) -> Path:
+    def write(self, ret: CanonicalReturn, directory: Path, stem: str, fmt: str | None = None,
+              signatory: str | None = None) -> Path:
         if self._write is None:
             raise PluginError(f"the '{self.name}' plugin cannot write returns")
         if fmt is not None and fmt not in self.info.formats:
             raise PluginError(f"the '{self.name}' plugin writes {', '.join(self.info.formats)}, not {fmt}")
-        return self._write(ret=ret, directory=directory, stem=stem, fmt=fmt)
+        return self._write(ret=ret, directory=directory, stem=stem, fmt=fmt, signatory=signatory)
 
     def reference_tables(self) -> dict[str, Callable[[], Any]]:
         return self._reference() if self._reference else {}
@@ -121,6 +122,7 @@ class Registry:
         self._pm = pluggy.PluginManager(PROJECT)
         self._pm.add_hookspecs(PluginSpec)
         self._plugins: dict[str, LoadedPlugin] = {}
+        self.load_errors: dict[str, str] = {}
 
     @classmethod
     def from_entry_points(cls) -> Registry:
@@ -128,7 +130,13 @@ class Registry:
 
         registry = cls()
         for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
-            registry.register(ep.load())
+            try:
+                plugin = ep.load()
+            except Exception as exc:  # one broken package must not take every other plugin down
+                log.debug("plugin entry point %s could not be loaded: %s", ep.value, exc)
+                registry.load_errors[ep.name] = f"{type(exc).__name__}: {exc}"
+                continue
+            registry.register(plugin)
         return registry
 
     def register(self, plugin: Any) -> LoadedPlugin:
