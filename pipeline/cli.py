@@ -37,7 +37,7 @@ def _registry():
 def validate(
     paths: Annotated[list[Path], typer.Argument(help="Return files to check.", show_default=False)],
     plugin: Annotated[str | None, typer.Option(help="Read every file with this plugin instead of choosing one.")] = None,
-    stage: Annotated[int | None, typer.Option(min=1, max=3, help="The stage the return is for (1, 2 or 3).")] = None,
+    stage: Annotated[int | None, typer.Option(min=1, max=9, help="The stage the return is for (1, 2, 3; 4+ for later submissions).")] = None,
     signatory: Annotated[str | None, typer.Option(help="The signatory's slug, to prefer its own plugin.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON array, an object per file.")] = False,
 ) -> None:
@@ -120,6 +120,55 @@ def template(
         typer.echo(f"error: cannot write {out}: {exc.strerror}", err=True)
         raise typer.Exit(1) from None
     typer.echo(f"wrote {out}")
+
+
+@app.command()
+def signatories(
+    register: Annotated[Path | None, typer.Option(help="A register CSV (default: the repository's).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+) -> None:
+    """List the signatory register; exit 1 with each problem's line if the file is wrong."""
+    from pipeline.register import DEFAULT_REGISTER, RegisterError, load_register
+
+    try:
+        rows = load_register(register or DEFAULT_REGISTER)
+    except RegisterError as exc:
+        for problem in exc.problems:
+            typer.echo(problem, err=True)
+        raise typer.Exit(1) from None
+    if as_json:
+        sys.stdout.write(json.dumps([s.model_dump(mode="json") for s in rows], indent=2) + "\n")
+        return
+    table = Table("slug", "name", "type", "nation", "UKPRN", "signed", "cohort", "groups", "plugin",
+                  title=f"{len(rows)} signatories" + (" (synthetic)" if any(s.synthetic for s in rows) else ""))
+    for s in rows:
+        groups = ", ".join(filter(None, (s.mission_group, *s.peer_groups)))
+        table.add_row(s.slug, s.name, s.type.value, s.nation.value, s.ukprn or "", s.signed.isoformat(),
+                      s.cohort, groups, s.plugin)
+    Console().print(table)
+
+
+@app.command()
+def generate(
+    out: Annotated[Path, typer.Option(help="Folder to write the synthetic sector into.")],
+    signatories_: Annotated[int, typer.Option("--signatories", min=1, help="How many signatories.")] = 150,
+    stages: Annotated[int, typer.Option(min=1, max=9, help="Stages per signatory, as far as their dates allow.")] = 3,
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same files.")] = 1,
+    workers: Annotated[int | None, typer.Option(min=1, help="Processes to write with.")] = None,
+) -> None:
+    """Write a SYNTHETIC sector: a register, returns in every plugin's format, and a manifest of
+    the defects seeded into about 10% of them."""
+    from rich.progress import Progress
+
+    from pipeline.synthetic import generate as run
+
+    with Progress(transient=True) as bar:
+        task = bar.add_task("writing returns", total=signatories_)
+        summary = run(out, signatories_, stages, seed, workers=workers, progress=lambda n: bar.advance(task, n))
+    typer.echo(f"wrote {summary.returns} synthetic returns for {summary.signatories} signatories "
+               f"({summary.defective} with a seeded defect) to {out}")
+    for plugin, count in sorted(summary.by_plugin.items()):
+        typer.echo(f"  {plugin}: {count}")
 
 
 def main() -> None:  # pragma: no cover

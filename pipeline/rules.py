@@ -69,7 +69,7 @@ def check(ret: CanonicalReturn, context: ParseContext) -> list[Issue]:
 
 REQUIRED: dict[str, tuple[Callable[[CanonicalReturn], object], str]] = {
     "/signatory_name": (lambda r: r.signatory_name, "the organisation's name"),
-    "/stage": (lambda r: r.stage, "the stage of this return (1, 2 or 3)"),
+    "/stage": (lambda r: r.stage, "the stage of this return (1, 2, 3, ...)"),
     "/lead/name": (lambda r: r.lead.name, "the institutional lead's name"),
     "/lead/email": (lambda r: r.lead.email, "the institutional lead's e-mail"),
     "/lead/phone": (lambda r: r.lead.phone, "the institutional lead's contact number"),

@@ -15,8 +15,11 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 SCHEMA_VERSION = "1.0"
 
-#: Months an action plan runs for at each stage (the form asks for 24 months; Stage 3 for 36).
-PLAN_HORIZON_MONTHS = {1: 24, 2: 24, 3: 36}
+#: Months an action plan runs for: 24 at Stages 1 and 2, 36 from Stage 3 on (submissions after
+#: Stage 3 continue every two years and are numbered 4, 5, ...).
+PLAN_HORIZON_MONTHS = {1: 24, 2: 24}
+LATER_HORIZON_MONTHS = 36
+MAX_STAGE = 9
 
 
 class Theme(StrEnum):
@@ -150,7 +153,7 @@ class CanonicalReturn(_Model):
     schema_version: Literal["1.0"] = SCHEMA_VERSION
     synthetic: bool = Field(False, description="True for generated test and demo data, never real returns.")
     signatory_name: str | None = None
-    stage: Literal[1, 2, 3] | None = None
+    stage: int | None = Field(None, ge=1, le=MAX_STAGE, description="1, 2, 3; later submissions 4, 5, ...")
     submission_date: dt.date | None = None
     lead: Person = Field(default_factory=Person, description="The institutional lead.")
     profile: str | None = None
@@ -171,7 +174,9 @@ class CanonicalReturn(_Model):
 
     @property
     def plan_horizon_months(self) -> int | None:
-        return PLAN_HORIZON_MONTHS.get(self.stage) if self.stage else None
+        if self.stage is None:
+            return None
+        return PLAN_HORIZON_MONTHS.get(self.stage, LATER_HORIZON_MONTHS)
 
 
 def json_schema() -> dict:

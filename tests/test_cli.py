@@ -38,7 +38,7 @@ def test_report_lists_errors_with_their_place():
 
 
 def test_wrong_usage_exits_2():
-    assert runner.invoke(app, ["validate", "--stage", "4", str(NORTHGATE)]).exit_code == 2
+    assert runner.invoke(app, ["validate", "--stage", "10", str(NORTHGATE)]).exit_code == 2
     assert runner.invoke(app, ["validate", "--plugin", "nope", str(NORTHGATE)]).exit_code == 2
     assert runner.invoke(app, ["validate"]).exit_code == 2
 

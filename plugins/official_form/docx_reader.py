@@ -75,7 +75,7 @@ METRIC_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 
 TOTAL_RE = re.compile(r"^\s*(grand\s+)?total\b", re.I)
-STAGE_RE = re.compile(r"\bstage\s*([123])\b", re.I)
+STAGE_RE = re.compile(r"\bstage\s*([1-9])\b", re.I)
 NUMBER_OF_TECHNICIANS_RE = re.compile(r"\b(\d{1,3}(?:,\d{3})*|\d+)\s+(?:\w+\s+){0,2}technic", re.I)
 
 
