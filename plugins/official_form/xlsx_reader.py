@@ -1,16 +1,520 @@
-"""Reading the techbench workbook (placeholder until the workbook layout lands)."""
+"""Reading the techbench workbook (`techbench template --format xlsx`).
+
+Sheets are found by name and answers by their labels and column headings (``workbook_layout``),
+not by fixed rows, so inserted or blank rows do not matter. Every value is located as Excel
+names a cell: ``Organisation!B6``, ``'Action plan'!D5``. Workbooks are opened read-only with the
+cached values of formulas; the file's size and zip limits were checked before this is called.
+"""
 
 from __future__ import annotations
 
-from pipeline.plugin_api import WHOLE_FILE, ParseContext, ParseResult, PluginInfo, SourceFile
+import datetime as dt
+import html
+import io
+import re
+import zipfile
+from typing import Any
+
+import openpyxl
+from openpyxl.utils import get_column_letter
+
+from pipeline import normalise
 from pipeline.builder import ReturnBuilder
+from pipeline.plugin_api import WHOLE_FILE, ParseContext, ParseResult, PluginInfo, SourceFile
+from plugins.official_form import workbook_layout as L
+
+MAX_WORKBOOK_XML = 20 * 1024 * 1024
+#: Rows and columns read per sheet; a return needs far fewer.
+MAX_ROWS = 5_000
+MAX_COLUMNS = 16
+MAX_SCAN_BEYOND = 50_000
+#: How far down a table sheet its heading row may have moved (rows inserted above it).
+HEADER_SEARCH_ROWS = 25
+#: Columns searched for a question's label (a column may have been inserted before it).
+LABEL_COLUMNS = 3
+#: Sheet names of the template that identify it even without the marker (e.g. sheets copied
+#: into a new workbook).
+MIN_SHEETS_FOR_TEMPLATE = 4
+
+TOTAL_RE = re.compile(r"^\s*(grand\s+)?total\b", re.I)
+STAGE_RE = re.compile(r"^\s*(?:stage\s*)?([123])(?:\.0+)?\s*$", re.I)
+_SHEET_NAME_RE = re.compile(rb'<(?:\w+:)?sheet\b[^>]*?\bname="([^"]*)"')
+
+Grid = list[tuple[Any, ...]]
 
 
 def is_template(data: bytes) -> bool:
-    return False
+    """Cheap check for detect(): the workbook's marker name, or most of the template's sheets.
+
+    Reads only ``xl/workbook.xml`` (a few kB) and never raises."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            info = zf.getinfo("xl/workbook.xml")
+            if info.file_size >= MAX_WORKBOOK_XML:
+                return False
+            xml = zf.read(info)
+        if f'name="{L.MARKER_NAME}"'.encode() in xml:
+            return True
+        names = {normalise._key(html.unescape(n.decode("utf-8", "replace"))) for n in _SHEET_NAME_RE.findall(xml)}
+        return sum(1 for sheet in L.SHEETS if names & set(sheet.keys)) >= MIN_SHEETS_FOR_TEMPLATE
+    except Exception:
+        return False
+
+
+def cell_ref(title: str, row: int, col: int) -> str:
+    """``Organisation!B6``, ``'Action plan'!D5``."""
+    return f"{L.sheet_ref(title)}!{get_column_letter(col)}{row}"
+
+
+def _day_less(number_format: str) -> str | None:
+    """'month' or 'year' for a date format without a day (Excel turns 'Sep 2019' into one)."""
+    fmt = re.sub(r'"[^"]*"|\[[^\]]*\]|\\.', "", number_format or "").lower()
+    if "d" in fmt or "h" in fmt or "s" in fmt:
+        return None
+    if "m" in fmt:
+        return "month"
+    if "y" in fmt:
+        return "year"
+    return None
+
+
+def _value(cell) -> Any:
+    """A cell's value as the builder wants it: whole floats as int, dates at midnight as dates, and
+    a date typed as a month or year ('Sep 2019', which Excel stores as 1 Sep 2019) back as text."""
+    value = cell.value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dt.datetime):
+        day_less = _day_less(getattr(cell, "number_format", "") or "")
+        if day_less == "month":
+            return f"{value:%b %Y}"
+        if day_less == "year":
+            return str(value.year)
+        if value.time() == dt.time(0):
+            return value.date()
+    return value
+
+
+def _text(value: Any) -> Any:
+    """A value for a text field: dates written the UK way."""
+    if isinstance(value, dt.datetime):
+        return value.strftime("%d/%m/%Y %H:%M")
+    if isinstance(value, dt.date):
+        return value.strftime("%d/%m/%Y")
+    return value
+
+
+def _blank(value: Any) -> bool:
+    return normalise.blank(value)
+
+
+class Sheet:
+    """One worksheet's values, read once into memory (at most MAX_ROWS x MAX_COLUMNS)."""
+
+    def __init__(self, title: str, grid: Grid) -> None:
+        self.title, self.grid = title, grid
+
+    def get(self, row: int, col: int) -> Any:
+        if 1 <= row <= len(self.grid) and 1 <= col <= len(self.grid[row - 1]):
+            return self.grid[row - 1][col - 1]
+        return None
+
+    def ref(self, row: int, col: int) -> str:
+        return cell_ref(self.title, row, col)
+
+    @property
+    def rows(self) -> int:
+        return len(self.grid)
+
+
+def _load(ws) -> tuple[Grid, bool]:
+    """All values of a sheet; True as well when it has filled rows beyond those read."""
+    ws.reset_dimensions()  # some writers declare wrong dimensions; read what is there
+    grid: Grid = []
+    rows = ws.iter_rows(min_row=1, min_col=1, max_col=MAX_COLUMNS)
+    for row in rows:
+        if len(grid) == MAX_ROWS:
+            # Formatting alone can leave many empty rows in a file; only values beyond count.
+            more = any(not _blank(c.value) for _, row in zip(range(MAX_SCAN_BEYOND), rows) for c in row)
+            return grid, more
+        grid.append(tuple(_value(cell) for cell in row))
+    while grid and all(_blank(v) for v in grid[-1]):
+        grid.pop()
+    return grid, False
+
+
+def _match_column(text: Any, columns: tuple[L.Column, ...]) -> L.Column | None:
+    """Which column a heading means: an exact heading or synonym, else the longest synonym that
+    starts it, else the longest (4+ letters) it contains."""
+    if not isinstance(text, str):
+        return None
+    key = normalise._key(text)
+    if not key:
+        return None
+    candidates = [(w, c) for c in columns for w in c.keys]
+    for test in (lambda w: key == w,
+                 lambda w: key.startswith(w + " "),
+                 lambda w: len(w) > 3 and re.search(rf"\b{re.escape(w)}\b", key) is not None):
+        found = [(len(w), c) for w, c in candidates if test(w)]
+        if found:
+            return max(found, key=lambda f: f[0])[1]
+    return None
+
+
+class WorkbookReader:
+    def __init__(self, source: SourceFile, info: PluginInfo, context: ParseContext) -> None:
+        self.source, self.context = source, context
+        self.b = ReturnBuilder(source, info)
+        self.sheets: dict[int, Sheet] = {}  # id(layout sheet) -> the workbook's sheet
+        self.damaged: dict[int, str] = {}  # id(layout sheet) -> title of a sheet that could not be read
+
+    # --- opening --------------------------------------------------------------------------------
+    def read(self) -> ParseResult:
+        try:
+            wb = openpyxl.load_workbook(io.BytesIO(self.source.data), read_only=True, data_only=True)
+        except Exception:  # openpyxl raises many kinds on damaged packages
+            self._corrupt(WHOLE_FILE, "This Excel file could not be opened; it may be damaged or not an .xlsx. "
+                          "Open it in Excel, save it as .xlsx (Excel Workbook) and resend it.")
+            return ParseResult(None, self.b.issues)
+        try:
+            matched = self._match_sheets(wb)
+            if not [layout for layout, _ in matched if layout is not L.INSTRUCTIONS]:
+                self.b.issue("form.not_a_return", "error", None, WHOLE_FILE,
+                             "This workbook is not the techbench workbook: none of its sheets ("
+                             + ", ".join(s.title for s in L.SHEETS) + ") was found. Fill in the workbook from "
+                             "`techbench template --format xlsx` and keep its sheet names.")
+                return ParseResult(None, self.b.issues)
+            for layout, ws in matched:
+                try:
+                    grid, cut = _load(ws)
+                except Exception:
+                    self._corrupt(f"sheet '{ws.title}'",
+                                  f"The sheet '{ws.title}' could not be read; the file may be damaged. "
+                                  "Open it in Excel, save it again and resend it.")
+                    self.damaged[id(layout)] = ws.title
+                    continue
+                if cut:
+                    self.b.issue("file.too_many_rows", "warning", None, f"sheet '{ws.title}'",
+                                 f"Only the first {MAX_ROWS} rows of '{ws.title}' were read.")
+                self.sheets[id(layout)] = Sheet(ws.title, grid)
+        finally:
+            wb.close()
+        self._synthetic()
+        self._stage()
+        self._questions(L.ORGANISATION, skip=frozenset({"/stage"}))
+        self._questions(L.NARRATIVE)
+        self._technicians()
+        self._registrations()
+        self._metrics()
+        self._initiatives()
+        self._actions()
+        self._questions(L.SIGN_OFF)
+        return self.b.build(self.context)
+
+    def _synthetic(self) -> None:
+        sheet = self.sheets.get(id(L.INSTRUCTIONS))
+        if sheet is None:
+            return
+        for r in range(1, min(sheet.rows, 3) + 1):
+            for c in range(1, MAX_COLUMNS + 1):
+                value = sheet.get(r, c)
+                if isinstance(value, str) and value.strip() == L.SYNTHETIC_MARK:
+                    self.b.set("/synthetic", True, sheet.ref(r, c))
+                    return
+
+    def _corrupt(self, location: str, message: str) -> None:
+        self.b.issue("file.corrupt", "error", None, location, message)
+
+    @staticmethod
+    def _match_sheets(wb) -> list[tuple[Any, Any]]:
+        matched, used = [], set()
+        worksheets = [(normalise._key(ws.title), ws) for ws in wb.worksheets]
+        for layout in (L.INSTRUCTIONS, *L.SHEETS):
+            for key, ws in worksheets:
+                if key in layout.keys and id(ws) not in used:
+                    used.add(id(ws))
+                    matched.append((layout, ws))
+                    break
+        return matched
+
+    def sheet(self, layout) -> Sheet | None:
+        return self.sheets.get(id(layout))
+
+    def absent(self, layout) -> str:
+        """Where a field of a sheet that is missing or damaged would have been."""
+        if id(layout) in self.damaged:
+            return f"sheet '{self.damaged[id(layout)]}' (damaged, could not be read)"
+        return f"sheet '{layout.title}' not found"
+
+    # --- question sheets --------------------------------------------------------------------------
+    def _find(self, sheet: Sheet, q: L.Question) -> tuple[int, int] | None:
+        """Row and column of the answer to ``q``: the cell right of its label."""
+        keys = set(q.keys)
+        for r in range(1, sheet.rows + 1):
+            for c in range(1, LABEL_COLUMNS + 1):
+                value = sheet.get(r, c)
+                if isinstance(value, str) and normalise._key(value) in keys:
+                    return r, c + 1
+        return None
+
+    def _answer(self, layout: L.QuestionSheet, q: L.Question) -> tuple[Any, str]:
+        """The raw answer and its cell; for a missing label or sheet, where it was expected."""
+        sheet = self.sheet(layout)
+        if sheet is None:
+            return None, f"{self.absent(layout)}: expected '{q.label}' there"
+        found = self._find(sheet, q)
+        if found is None:
+            return None, f"{L.sheet_ref(sheet.title)}: no row labelled '{q.label}' in column A"
+        return sheet.get(*found), sheet.ref(*found)
+
+    def _questions(self, layout: L.QuestionSheet, skip: frozenset[str] = frozenset()) -> None:
+        for q in layout.questions:
+            if q.pointer in skip:
+                continue
+            raw, location = self._answer(layout, q)
+            if q.kind == "day":
+                what = "The submission date" if q.pointer == "/submission_date" else "A sign-off date"
+                self.b.day(q.pointer, raw, location, what)
+            else:
+                self.b.text(q.pointer, _text(raw), location)
+
+    def _stage(self) -> None:
+        question = next(q for q in L.ORGANISATION.questions if q.pointer == "/stage")
+        raw, location = self._answer(L.ORGANISATION, question)
+        self.b.at("/stage", location)
+        if _blank(raw):
+            return
+        m = STAGE_RE.match(str(raw))
+        if m is None:
+            self.b.issue("parse.stage", "error", "/stage", location,
+                         f"The stage must be 1, 2 or 3; found '{str(raw).strip()}'.")
+            return
+        stage = int(m[1])
+        given = self.context.stage
+        if given is None:
+            self.b.set("/stage", stage, location)
+        elif given != stage:
+            self.b.issue("stage.mismatch", "warning", "/stage", location,
+                         f"The workbook says Stage {stage} but it was handed in for Stage {given}; "
+                         f"it is checked as Stage {given}. Correct the Stage cell if that is wrong.")
+
+    # --- table sheets ------------------------------------------------------------------------------
+    def _table(self, layout: L.TableSheet) -> tuple[Sheet, int, dict[str, int]] | None:
+        """The sheet, its heading row and the column number of each heading found."""
+        sheet = self.sheet(layout)
+        if sheet is None:
+            return None
+        for r in range(1, min(sheet.rows, HEADER_SEARCH_ROWS) + 1):
+            mapping: dict[str, int] = {}
+            for c in range(1, MAX_COLUMNS + 1):
+                column = _match_column(sheet.get(r, c), layout.columns)
+                if column is not None and column.name not in mapping:
+                    mapping[column.name] = c
+            if all(n in mapping for n in layout.needs) and len(mapping) >= min(2, len(layout.columns)):
+                return sheet, r, mapping
+        return None
+
+    def _rows(self, layout: L.TableSheet, pointer: str) -> tuple[Sheet, int, dict[str, int], list[int]] | None:
+        """The table's non-blank rows; records where ``pointer`` is (or would be) meanwhile."""
+        table = self._table(layout)
+        if table is None:
+            sheet = self.sheet(layout)
+            self.b.at(pointer, self.absent(layout) if sheet is None else
+                      f"{L.sheet_ref(sheet.title)}: headings ({', '.join(c.heading for c in layout.columns)}) "
+                      "not found")
+            return None
+        sheet, header, mapping = table
+        used = sorted(mapping.values())
+        rows = [r for r in range(header + 1, sheet.rows + 1)
+                if any(not _blank(sheet.get(r, c)) for c in used)]
+        first_col, last_col = get_column_letter(used[0]), get_column_letter(used[-1])
+        if rows:
+            self.b.at(pointer, f"{L.sheet_ref(sheet.title)}!{first_col}{rows[0]}:{last_col}{rows[-1]}")
+        else:
+            self.b.at(pointer, sheet.ref(header + 1, used[0]))
+        return sheet, header, mapping, rows
+
+    def _incomplete(self, location: str, message: str) -> None:
+        self.b.issue("row.incomplete", "warning", None, location, message + " The row is left out.")
+
+    def _technicians(self) -> None:
+        found = self._rows(L.TECHNICIANS, "/technicians")
+        if found is None:
+            self.b.at("/technicians/headcount", self.b.where["/technicians"])
+            return
+        sheet, header, col, rows = found
+        cell = lambda r, name: sheet.ref(r, col[name])  # noqa: E731
+        get = lambda r, name: sheet.get(r, col[name]) if name in col else None  # noqa: E731
+        counts: list[int | None] = []
+        ftes: list[float | None] = []
+        area_rows: list[int] = []
+        total_row = None
+        for r in rows:
+            name = _text(get(r, "name"))
+            name = "" if _blank(name) else str(name).strip()
+            if TOTAL_RE.match(name):
+                total_row = r
+                self.b.integer("/technicians/headcount", get(r, "headcount"), cell(r, "headcount"),
+                               "The total number of technicians")
+                if "fte" in col:
+                    self.b.number("/technicians/fte", get(r, "fte"), cell(r, "fte"), "The total FTE")
+                continue
+            i = len(counts)
+            area_rows.append(r)
+            if not name:
+                name = f"(row {r})"
+                self.b.issue("row.incomplete", "warning", f"/technicians/areas/{i}/name", cell(r, "name"),
+                             "This row of technicians has no area name; please name the area.")
+            self.b.set(f"/technicians/areas/{i}/name", name, cell(r, "name"))
+            counts.append(self.b.integer(f"/technicians/areas/{i}/headcount", get(r, "headcount"),
+                                         cell(r, "headcount"), f"The headcount for '{name}'"))
+            if "fte" in col:
+                ftes.append(self.b.number(f"/technicians/areas/{i}/fte", get(r, "fte"), cell(r, "fte"),
+                                          f"The FTE for '{name}'"))
+        self.b.at("/technicians/headcount", cell(rows[0] if rows else header + 1, "headcount"))
+        if total_row is not None:
+            return  # a Total row gives the totals, even when it leaves them blank
+
+        def span(name: str) -> str:
+            letter = get_column_letter(col[name])
+            return f"{L.sheet_ref(sheet.title)}!{letter}{area_rows[0]}:{letter}{area_rows[-1]} (sum of the areas)"
+
+        # Without a Total row the totals are the sums of the areas, when every area's figure is known.
+        if counts and None not in counts:
+            self.b.set("/technicians/headcount", sum(counts), span("headcount"))
+        if ftes and None not in ftes:
+            self.b.set("/technicians/fte", round(sum(ftes), 2), span("fte"))
+
+    def _registrations(self) -> None:
+        found = self._rows(L.REGISTRATIONS, "/registrations")
+        if found is None:
+            return
+        sheet, _, col, rows = found
+        cell = lambda r, name: sheet.ref(r, col.get(name, col["register"]))  # noqa: E731
+        get = lambda r, name: sheet.get(r, col[name]) if name in col else None  # noqa: E731
+        i = 0
+        for r in rows:
+            raw_name, raw_count, raw_label = get(r, "register"), get(r, "count"), _text(get(r, "label"))
+            if TOTAL_RE.match(str(raw_name or "")):
+                continue
+            shown = str(raw_name).strip() if not _blank(raw_name) else str(raw_label or "").strip()
+            count = normalise.parse_int(raw_count)
+            if _blank(raw_count):
+                self._incomplete(cell(r, "count"), f"The number registered as {shown or 'this register'} is missing.")
+                continue
+            if count is None:
+                self.b.issue("parse.number", "error", None, cell(r, "count"),
+                             f"The number registered as {shown or 'this register'} must be a whole number; "
+                             f"found '{str(raw_count).strip()}'. The row is left out.")
+                continue
+            prefix = f"/registrations/{i}"
+            register = normalise.parse_register(raw_name) if not _blank(raw_name) else None
+            label = None if _blank(raw_label) else str(raw_label).strip()
+            if register is None:
+                if not _blank(raw_name):
+                    self.b.issue("parse.register", "warning", f"{prefix}/name", cell(r, "register"),
+                                 f"'{str(raw_name).strip()}' is not one of the registers in the list ("
+                                 f"{', '.join(L.REGISTERS)}); it is counted as 'other'.")
+                    label = label or str(raw_name).strip()
+                elif label is None:
+                    self._incomplete(cell(r, "register"), "This registration row does not say which register.")
+                    continue
+                self.b.set(f"{prefix}/name", "other", cell(r, "register"))
+            else:
+                self.b.set(f"{prefix}/name", register.value, cell(r, "register"))
+            if label is not None:
+                self.b.set(f"{prefix}/label", label, cell(r, "label") if "label" in col else cell(r, "register"))
+            self.b.set(f"{prefix}/count", count, cell(r, "count"))
+            i += 1
+
+    def _metrics(self) -> None:
+        found = self._rows(L.OTHER_METRICS, "/other_metrics")
+        if found is None:
+            return
+        sheet, _, col, rows = found
+        i = 0
+        for r in rows:
+            name, raw = _text(sheet.get(r, col["name"])), sheet.get(r, col["count"])
+            if _blank(name):
+                self._incomplete(sheet.ref(r, col["name"]), "This row gives a number but not what it counts.")
+                continue
+            name = str(name).strip()
+            if _blank(raw):
+                self._incomplete(sheet.ref(r, col["count"]), f"The number for '{name}' is missing.")
+                continue
+            value = normalise.parse_float(raw)
+            if value is None:
+                self.b.issue("parse.number", "error", None, sheet.ref(r, col["count"]),
+                             f"The number for '{name}' must be a number; found '{str(raw).strip()}'. "
+                             "The row is left out.")
+                continue
+            self.b.set(f"/other_metrics/{i}/name", name, sheet.ref(r, col["name"]))
+            self.b.set(f"/other_metrics/{i}/count", value, sheet.ref(r, col["count"]))
+            i += 1
+
+    def _initiatives(self) -> None:
+        found = self._rows(L.INITIATIVES, "/initiatives_since")
+        if found is None:
+            self.b.at("/initiatives_before", self.b.where["/initiatives_since"])
+            return
+        sheet, _, col, rows = found
+        self.b.at("/initiatives_before", self.b.where["/initiatives_since"])
+        counters = {"/initiatives_before": 0, "/initiatives_since": 0}
+        get = lambda r, name: sheet.get(r, col[name]) if name in col else None  # noqa: E731
+        cell = lambda r, name: sheet.ref(r, col.get(name, col["text"]))  # noqa: E731
+        for r in rows:
+            text = _text(get(r, "text"))
+            if _blank(text):
+                self._incomplete(cell(r, "text"), "This initiative has no description.")
+                continue
+            when = get(r, "when")
+            key = normalise._key(str(when)) if not _blank(when) else ""
+            if key.startswith(("before", "prior", "already")):
+                pointer = "/initiatives_before"
+            elif key.startswith(("since", "after")):
+                pointer = "/initiatives_since"
+            else:
+                pointer = "/initiatives_since"
+                self.b.issue("parse.when", "warning", None, cell(r, "when"),
+                             (f"'{str(when).strip()}' is not" if key else "This initiative does not say")
+                             + f" '{L.BEFORE_SIGNING}' or '{L.SINCE_SIGNING}'; it is counted as since signing.")
+            i = counters[pointer]
+            counters[pointer] += 1
+            self.b.text(f"{pointer}/{i}/text", text, cell(r, "text"))
+            if "theme" in col:
+                self.b.enum(f"{pointer}/{i}/theme", get(r, "theme"), cell(r, "theme"), _theme, "theme",
+                            ", ".join(L.THEMES))
+
+    def _actions(self) -> None:
+        found = self._rows(L.ACTION_PLAN, "/action_plan")
+        if found is None:
+            return
+        sheet, _, col, rows = found
+        get = lambda r, name: sheet.get(r, col[name]) if name in col else None  # noqa: E731
+        for i, r in enumerate(rows):
+            prefix = f"/action_plan/{i}"
+            row_ref = f"{L.sheet_ref(sheet.title)}!{get_column_letter(min(col.values()))}{r}:" \
+                      f"{get_column_letter(max(col.values()))}{r}"
+            self.b.set(prefix, {}, row_ref)  # every non-blank row is an action, however bare
+            cell = lambda name: sheet.ref(r, col[name]) if name in col else row_ref  # noqa: E731
+            if "theme" in col:
+                self.b.enum(f"{prefix}/theme", get(r, "theme"), cell("theme"), _theme, "Technician Commitment theme",
+                            ", ".join(L.THEMES))
+            for name in ("action", "owner", "evidence"):
+                self.b.text(f"{prefix}/{name}", _text(get(r, name)), cell(name))
+            self.b.due(f"{prefix}/due", get(r, "due"), cell("due"))
+            if "status" in col:
+                self.b.enum(f"{prefix}/status", get(r, "status"), cell("status"), normalise.parse_status,
+                            "status", ", ".join(L.STATUSES))
+
+
+def _theme(raw: Any):
+    found = normalise.parse_theme(raw)
+    if found is None and isinstance(raw, str):
+        heading = normalise.theme_heading(raw)
+        found = heading[0] if heading else None
+    return found
 
 
 def read(source: SourceFile, info: PluginInfo, context: ParseContext) -> ParseResult:
-    b = ReturnBuilder(source, info)
-    b.issue("form.not_a_return", "error", None, WHOLE_FILE, "Workbooks are not read yet.")
-    return ParseResult(None, b.issues)
+    return WorkbookReader(source, info, context).read()
