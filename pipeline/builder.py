@@ -153,7 +153,30 @@ class ReturnBuilder:
         for target in sorted(targets, key=_order, reverse=True):  # later list items first
             if not target or not _remove(data, target):
                 return {}
+            self._forget(target)
         return data
+
+    def _forget(self, removed: tuple) -> None:
+        """Drop the locations of a removed value. After a removed list item, later items move up
+        one place, and their locations and issues move with them; issues about the removed item
+        then name the list."""
+        prefix = to_pointer(removed)
+        parent = to_pointer(removed[:-1])
+        index = removed[-1] if isinstance(removed[-1], int) else None
+
+        def moved(key: str) -> str | None:
+            if key == prefix or key.startswith(prefix + "/"):
+                return None
+            if index is not None and key.startswith(parent + "/"):
+                head, _, tail = key[len(parent) + 1:].partition("/")
+                if head.isdigit() and int(head) > index:
+                    return f"{parent}/{int(head) - 1}" + (f"/{tail}" if tail else "")
+            return key
+
+        self.where = {new: v for k, v in self.where.items() if (new := moved(k)) is not None}
+        if index is not None:
+            self.issues = [i if not i.field else i.model_copy(update={"field": moved(i.field) or parent})
+                           for i in self.issues]
 
     # --- finishing --------------------------------------------------------------------------
     def build(self, context: ParseContext, defaults_location: str = WHOLE_FILE) -> ParseResult:

@@ -79,7 +79,7 @@ def parse_due(value: object) -> DueDate | None:
     if isinstance(value, dt.datetime):
         value = value.date()
     if isinstance(value, dt.date):
-        return DueDate(precision=DatePrecision.DAY, end=value, text=value.isoformat())
+        return DueDate(precision=DatePrecision.DAY, end=value, text=value.strftime("%d/%m/%Y"))
     if value is None:
         return None
     text = _squash(str(value))

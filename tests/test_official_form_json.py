@@ -69,3 +69,15 @@ def test_json_schema_describes_the_canonical_return():
     for field in ("signatory_name", "stage", "lead", "technicians", "registrations", "action_plan",
                   "sign_off", "provenance"):
         assert field in schema["properties"]
+
+
+def test_locations_follow_items_after_a_refused_list_item():
+    data = northgate_json()
+    data["registrations"] = [{"name": "RSci", "count": "lots"}, {"name": "CSci", "count": 500}]
+    data["technicians"]["headcount"] = 412
+    report = check(json.dumps(data).encode(), name="r.json")
+    assert [r.name.value for r in report.return_.registrations] == ["CSci"]
+    [issue] = [i for i in report.issues if i.rule == "registrations.headcount"]
+    # the CSci row moved from index 1 to 0; its issue still points at where it is in the file
+    assert issue.field == "/registrations/0/count"
+    assert issue.location == "/registrations/1/count"
