@@ -1,0 +1,41 @@
+"""The HESA reference plugin.
+
+Provides one reference table, ``hesa_staff`` (see :mod:`plugins.hesa.reader`): HESA staff
+headcounts per provider and academic year, with the SOC major group 3 technician proxy. It reads no
+returns, so it implements only ``techbench_plugin_info`` and ``techbench_reference_tables``.
+
+Wherever figures from it are shown, show :data:`ATTRIBUTION` with them (CC BY 4.0).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from pipeline.plugin_api import PluginInfo, hookimpl
+from plugins.hesa.reader import ATTRIBUTION, LICENCE, load_hesa, load_hesa_sector
+
+__all__ = ["ATTRIBUTION", "INFO", "LICENCE", "techbench_plugin_info", "techbench_reference_tables"]
+
+INFO = PluginInfo(
+    name="hesa",
+    version="1.0.0",
+    description=(
+        "HESA Staff open data (Table 1) for the 18 Scottish providers, 2014/15 to 2021/22, as the "
+        "'hesa_staff' reference table: non-academic staff in SOC major group 3 (a technician "
+        "proxy, not a technician count), all non-academic staff and all staff, rounded to 5. "
+        + ATTRIBUTION
+    ),
+    formats=["csv"],
+    signatories=None,
+)
+
+
+@hookimpl
+def techbench_plugin_info() -> PluginInfo:
+    return INFO
+
+
+@hookimpl
+def techbench_reference_tables() -> dict[str, Callable[[], Any]]:
+    return {"hesa_staff": load_hesa, "hesa_staff_sector": load_hesa_sector}
