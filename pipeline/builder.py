@@ -21,6 +21,7 @@ from pipeline.plugin_api import WHOLE_FILE, Issue, ParseContext, ParseResult, Pl
 from pipeline.schema import CanonicalReturn, DueDate, Provenance
 
 MAX_REPAIRS = 50
+MAX_ITEMS = 5_000  # rows in any list of a return (areas, actions, ...): far above any real return
 
 
 def pointer_parts(pointer: str) -> list[str | int]:
@@ -80,8 +81,13 @@ class ReturnBuilder:
         self.where.setdefault(pointer, location)
 
     def set(self, pointer: str, value: Any, location: str) -> None:
+        parts = pointer_parts(pointer)
+        if any(isinstance(p, int) and p >= MAX_ITEMS for p in parts):
+            self.issue("file.too_many_rows", "error", pointer, location,
+                       f"A return has at most {MAX_ITEMS} items in a list; this one is ignored.")
+            return
         self.where[pointer] = location
-        _assign(self.data, pointer_parts(pointer), value)
+        _assign(self.data, parts, value)
 
     def issue(self, rule: str, severity: Severity, pointer: str | None, location: str, message: str) -> None:
         self.issues.append(Issue(rule=rule, severity=severity, field=pointer, location=location, message=message))

@@ -171,5 +171,31 @@ def generate(
         typer.echo(f"  {plugin}: {count}")
 
 
+plugin_app = typer.Typer(help="Work on plugins.", no_args_is_help=True)
+app.add_typer(plugin_app, name="plugin")
+
+
+@plugin_app.command("new")
+def plugin_new(
+    slug: Annotated[str, typer.Argument(help="The signatory's slug, e.g. 'northgate'.")],
+    plugins_dir: Annotated[Path, typer.Option(help="Where plugins live.")] = Path("plugins"),
+    tests_dir: Annotated[Path, typer.Option(help="Where tests live.")] = Path("tests"),
+    pyproject: Annotated[Path, typer.Option(help="pyproject.toml to add the entry point to.")] = Path("pyproject.toml"),
+) -> None:
+    """Scaffold a signatory plugin (folder, entry point, sample file, test) that passes the
+    plugin contract as generated."""
+    from pipeline.scaffold import ScaffoldError, scaffold
+
+    try:
+        written = scaffold(slug, plugins_dir, tests_dir if tests_dir.is_dir() else None,
+                           pyproject if pyproject.is_file() else None)
+    except ScaffoldError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    for path in written:
+        typer.echo(f"wrote {path}")
+    typer.echo("next: `make setup` (or `uv sync`) installs the entry point; then `make test`.")
+
+
 def main() -> None:  # pragma: no cover
     app()

@@ -209,8 +209,8 @@ class DocxReader:
             if block.paragraph is not None and (m := STAGE_RE.search(block.paragraph.text)):
                 self.b.set("/stage", int(m[1]), f"paragraph '{block.paragraph.text.strip()[:40]}'")
                 return
-        self.b.set("/stage", 1, WHOLE_FILE)
-        self.b.issue("stage.assumed", "warning", "/stage", WHOLE_FILE,
+        self.b.set("/stage", 1, "not stated in the form's title")
+        self.b.issue("stage.assumed", "warning", "/stage", "not stated in the form's title",
                      "The form does not say which stage it is for, so Stage 1 is assumed. "
                      "Say the stage when you hand it in (e.g. --stage 2).")
 

@@ -21,7 +21,9 @@ INFO = PluginInfo(
     "(.xlsx, from `techbench template`) and canonical JSON.",
     formats=["docx", "xlsx", "json"],
     signatories=None,
-    samples=[str(Path(__file__).parent / "samples" / "example_return_northgate_stage1.docx")],
+    samples=[str(Path(__file__).parent / "samples" / name) for name in (
+        "example_return_northgate_stage1.docx",  # the shared example (fictional, hand-made)
+        "synthetic_hartmoor_stage1.docx", "synthetic_hartmoor_stage1.xlsx", "synthetic_hartmoor_stage1.json")],
 )
 
 
