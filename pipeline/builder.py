@@ -191,7 +191,7 @@ class ReturnBuilder:
         if context.stage is not None:
             data["stage"] = context.stage
             self.where["/stage"] = "given when the file was handed in"
-        reported: set[str] = set()
+        reported = {i.field for i in self.issues if i.field}  # already said by a typed setter
         for _ in range(MAX_REPAIRS):
             try:
                 ret = CanonicalReturn.model_validate(data)

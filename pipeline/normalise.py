@@ -8,6 +8,7 @@ an issue at the place the text came from.
 from __future__ import annotations
 
 import calendar
+import math
 import datetime as dt
 import re
 
@@ -36,6 +37,8 @@ def add_months(day: dt.date, months: int) -> dt.date:
     """The same day ``months`` later, clipped to the month's end (31 Aug + 6 -> 28/29 Feb)."""
     month0 = day.month - 1 + months
     year, month = day.year + month0 // 12, month0 % 12 + 1
+    if not dt.MINYEAR <= year <= dt.MAXYEAR:
+        return dt.date.max if months > 0 else dt.date.min
     return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
@@ -198,8 +201,8 @@ def parse_int(value: object) -> int | None:
     if value is None:
         return None
     t = str(value).strip().replace(",", "").replace(" ", "")
-    if re.fullmatch(r"[+-]?\d+(?:\.0+)?", t):
-        return int(float(t))
+    if m := re.fullmatch(r"([+-]?\d{1,15})(?:\.0+)?", t):
+        return int(m[1])
     return None
 
 
@@ -207,13 +210,15 @@ def parse_float(value: object) -> float | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float):
-        return float(value)
-    if value is None:
+        number = float(value)
+    elif value is None:
         return None
-    t = str(value).strip().replace(",", "")
-    if re.fullmatch(r"[+-]?(?:\d+\.?\d*|\.\d+)", t):
-        return float(t)
-    return None
+    else:
+        t = str(value).strip().replace(",", "")
+        if not re.fullmatch(r"[+-]?(?:\d{1,15}\.?\d*|\.\d+)", t):
+            return None
+        number = float(t)
+    return number if math.isfinite(number) else None
 
 
 def blank(value: object) -> bool:
