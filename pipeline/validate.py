@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import rules
+from pipeline.builder import pointer_parts
 from pipeline.intake import Limits, Rejected, read_source, screen
 from pipeline.plugin_api import WHOLE_FILE, Issue, ParseContext, SourceFile
 from pipeline.registry import PluginError, Registry
@@ -87,16 +88,27 @@ def validate_source(
     report.issues.extend(result.issues)
     report.return_ = result.return_
     if result.return_ is not None:
-        # A field the reader already reported as unreadable is not reported again as missing.
+        # A value the reader already reported as unreadable is not reported again as missing.
         reported = {i.field for i in result.issues if i.field}
+        dump = result.return_.model_dump(mode="json")
         try:
-            report.issues.extend(i for i in rules.check(result.return_, context) if i.field not in reported)
+            report.issues.extend(i for i in rules.check(result.return_, context)
+                                 if i.field not in reported or _value_at(dump, i.field) is not None)
         except Exception:  # a bug in a rule must not cost the lead their report
             log.exception("validation rules failed on %s", report.path)
             report.issues.append(Issue(rule="internal.error", severity="error", location=WHOLE_FILE,
                                        message="techbench could not finish checking this file; "
                                        "please report it to the techbench team."))
     return report
+
+
+def _value_at(data: Any, pointer: str) -> Any:
+    for part in pointer_parts(pointer):
+        try:
+            data = data[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return None if data in ("", []) else data
 
 
 def validate_path(

@@ -175,3 +175,4 @@ def test_stage_comes_from_context_or_is_assumed_with_a_warning():
     assumed = check(NORTHGATE.read_bytes(), context=ParseContext(received=CONTEXT.received))
     assert assumed.return_.stage == 1 and "stage.assumed" in rules_of(assumed)
     assert assumed.ok  # a warning only
+

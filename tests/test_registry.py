@@ -103,3 +103,28 @@ def test_named_plugin_is_used_even_when_another_is_more_confident():
     report = check(NORTHGATE.read_bytes(), plugin="official_form",
                    context=ParseContext(stage=1, received=CONTEXT.received))
     assert report.plugin == "official_form" and report.ok
+
+
+def test_a_reader_warning_does_not_hide_a_rule_error_on_the_same_field():
+    from returns import northgate
+
+    from pipeline.plugin_api import Issue
+
+    def parse(source, context):
+        ret = northgate()
+        ret.technicians.headcount = 420  # the areas add up to 412
+        ret.lead.email = None
+        warning = Issue(rule="reader.note", severity="warning", field="/technicians/headcount",
+                        location="cell A1", message="Read from a merged cell.")
+        unreadable = Issue(rule="parse.email", severity="error", field="/lead/email",
+                           location="cell B2", message="Unreadable.")
+        return ParseResult(ret, [warning, unreadable])
+
+    registry = Registry()
+    registry.register(make_plugin("noted", 1.0, parse=parse))
+    from pipeline.validate import validate_source
+
+    report = validate_source(SourceFile("x.docx", NORTHGATE.read_bytes()), registry, context=CONTEXT)
+    found = {(i.rule, i.field) for i in report.issues}
+    assert ("areas.sum", "/technicians/headcount") in found  # a value is there: the rule still speaks
+    assert ("required", "/lead/email") not in found  # unreadable, already said: not "missing" too
