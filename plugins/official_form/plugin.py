@@ -61,7 +61,7 @@ def techbench_detect(source: SourceFile) -> float:
     if found == "json":
         return 0.9 if b'"schema_version"' in source.data[:4096] or b'"schema_version"' in source.data else 0.2
     if found == "xlsx":
-        return 0.9 if xlsx_reader.is_template(source.data) else 0.1
+        return xlsx_reader.template_score(source.data) or 0.1
     if found == "docx":
         return 0.8 if docx_reader.looks_like_form(source.data) else 0.3
     return 0.0

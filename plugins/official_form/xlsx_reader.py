@@ -34,7 +34,6 @@ HEADER_SEARCH_ROWS = 25
 LABEL_COLUMNS = 3
 #: Sheet names of the template that identify it even without the marker (e.g. sheets copied
 #: into a new workbook).
-MIN_SHEETS_FOR_TEMPLATE = 4
 
 TOTAL_RE = re.compile(r"^\s*(grand\s+)?total\b", re.I)
 STAGE_RE = re.compile(r"^\s*(?:stage\s*)?([123])(?:\.0+)?\s*$", re.I)
@@ -44,7 +43,13 @@ Grid = list[tuple[Any, ...]]
 
 
 def is_template(data: bytes) -> bool:
-    """Cheap check for detect(): the workbook's marker name, or most of the template's sheets.
+    return template_score(data) >= 0.9
+
+
+def template_score(data: bytes) -> float:
+    """Cheap check for detect(): 0.9 with the workbook's marker name, 0.6 with most of the
+    template's sheets (a copy rebuilt by hand), 0.0 otherwise; below the 0.9+ that other
+    plugins give their own workbooks, which may share a few sheet names with ours.
 
     Reads only ``xl/workbook.xml`` (a few kB) and never raises."""
     try:
@@ -54,11 +59,12 @@ def is_template(data: bytes) -> bool:
                 return False
             xml = zf.read(info)
         if f'name="{L.MARKER_NAME}"'.encode() in xml:
-            return True
+            return 0.9
         names = {normalise._key(html.unescape(n.decode("utf-8", "replace"))) for n in _SHEET_NAME_RE.findall(xml)}
-        return sum(1 for sheet in L.SHEETS if names & set(sheet.keys)) >= MIN_SHEETS_FOR_TEMPLATE
+        found = sum(1 for sheet in L.SHEETS if names & set(sheet.keys))
+        return 0.6 if found >= len(L.SHEETS) - 1 else 0.0
     except Exception:
-        return False
+        return 0.0
 
 
 def cell_ref(title: str, row: int, col: int) -> str:
