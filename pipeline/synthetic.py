@@ -15,8 +15,11 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import hashlib
+import io
 import os
 import random
+import re
+import zipfile
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -363,6 +366,27 @@ def _month_due(day: dt.date) -> DueDate:
     return DueDate(precision=DatePrecision.MONTH, end=end, text=day.strftime("%b %Y"))
 
 
+FIXED_TIME = (2000, 1, 1, 0, 0, 0)
+_STAMP_RE = re.compile(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)")
+
+
+def stable_bytes(path: Path) -> None:
+    """Make a zip-based file (docx, xlsx, zip) byte-for-byte the same for the same content:
+    fixed member times and document-property dates, which Word/Excel libraries set to "now".
+    The same seed then gives the same files, and the landing zone sees one submission each."""
+    with path.open("rb") as fh:
+        if fh.read(4) != b"PK\x03\x04":
+            return
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "docProps/core.xml":
+                data = _STAMP_RE.sub(rb"\g<1>2000-01-01T00:00:00Z\g<2>", data)
+            dst.writestr(zipfile.ZipInfo(info.filename, FIXED_TIME), data, zipfile.ZIP_DEFLATED)
+    path.write_bytes(buffer.getvalue())
+
+
 # --- writing ------------------------------------------------------------------------------------
 @dataclass
 class Planned:
@@ -411,6 +435,7 @@ def _write_member(job: Planned) -> list[dict]:
         directory = job.out / "returns" / s.slug / f"stage-{stage}"
         directory.mkdir(parents=True, exist_ok=True)
         path = plugin.write(ret, directory, f"{s.slug}-stage{stage}", member.fmt, s.slug)
+        stable_bytes(path)
         rows.append({"file": path.relative_to(job.out).as_posix(), "signatory": s.slug, "stage": stage,
                      "plugin": s.plugin, "format": path.suffix.lstrip("."), "submitted": submitted.isoformat(),
                      "received": received.isoformat(), "defect": defect.id if defect else "",
