@@ -171,6 +171,120 @@ def generate(
         typer.echo(f"  {plugin}: {count}")
 
 
+def _paths(home: Path | None):
+    from pipeline.settings import Paths
+
+    return Paths.from_env(home)
+
+
+HomeOption = Annotated[Path | None, typer.Option("--home", help="Data folder (default: TECHBENCH_HOME or ./data).")]
+
+
+@app.command()
+def ingest(
+    paths_: Annotated[list[Path], typer.Argument(metavar="PATH...", help="Files to hand in.", show_default=False)],
+    signatory: Annotated[str, typer.Option(help="The signatory's slug.")],
+    stage: Annotated[int, typer.Option(min=1, max=9, help="The stage the return is for.")],
+    sender: Annotated[str, typer.Option(help="Who is handing the files in.")] = "",
+    received: Annotated[str | None, typer.Option(help="When they were received, if not now (YYYY-MM-DD).")] = None,
+    home: HomeOption = None,
+) -> None:
+    """Put files into the landing zone for the pipeline (the same bytes twice are one submission)."""
+    import datetime as dt
+    import getpass
+
+    from pipeline.landing import LandingError, land_file
+
+    when = None
+    if received:
+        try:
+            when = dt.datetime.combine(dt.date.fromisoformat(received), dt.time(12), dt.UTC)
+        except ValueError:
+            typer.echo(f"error: --received must be a date like 2024-03-31, not {received!r}", err=True)
+            raise typer.Exit(2) from None
+    failed = False
+    for path in paths_:
+        try:
+            landed = land_file(path, signatory, stage, _paths(home).landing, sender or getpass.getuser(), received=when)
+        except LandingError as exc:
+            typer.echo(f"{path}: not landed: {exc}", err=True)
+            failed = True
+            continue
+        state = "landed" if landed.new else "already landed (same bytes): one submission"
+        typer.echo(f"{path}: {state} as {landed.path}")
+    raise typer.Exit(1 if failed else 0)
+
+
+@app.command()
+def run(
+    home: HomeOption = None,
+    workers: Annotated[int | None, typer.Option(min=1, help="Processes for reading files.")] = None,
+    quality: Annotated[bool, typer.Option(help="Run the Great Expectations suite too.")] = True,
+) -> None:
+    """Process everything in the landing zone into the warehouse and publish a snapshot."""
+    summary = _run(_paths(home), workers, quality)
+    raise typer.Exit(0 if summary.success else 1)
+
+
+def _run(paths, workers: int | None, quality: bool):
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from pipeline.run import PipelineBusy, run_pipeline
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), transient=True) as bar:
+        task = bar.add_task("reading returns", total=None)
+        try:
+            summary = run_pipeline(paths, workers, quality,
+                                   on_progress=lambda done, total: bar.update(task, completed=done, total=total))
+        except PipelineBusy as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(1) from None
+    console = Console()
+    console.print(f"run {summary.run_id[:8]}: {'[green]succeeded[/]' if summary.success else '[red]failed[/]'}; "
+                  f"{summary.processed} new file(s): {summary.accepted} accepted, {summary.rejected} rejected")
+    for rule_id, count in summary.rejected_by_rule.items():
+        console.print(f"  rejected for {rule_id}: {count}")
+    for check, passed in summary.checks.items():
+        console.print(f"  check {check}: {'[green]passed[/]' if passed else '[red]failed[/]'}")
+    console.print(f"snapshot: {paths.snapshot}")
+    return summary
+
+
+@app.command()
+def demo(
+    signatories_: Annotated[int, typer.Option("--signatories", min=1)] = 150,
+    stages: Annotated[int, typer.Option(min=1, max=9)] = 3,
+    seed: Annotated[int, typer.Option()] = 1,
+    serve: Annotated[bool, typer.Option(help="Serve the dashboard after the run.")] = True,
+    home: HomeOption = None,
+) -> None:
+    """Generate a SYNTHETIC sector, hand it in, run the pipeline, and summarise what happened."""
+    import datetime as dt
+    import shutil
+
+    from pipeline.landing import land_file
+    from pipeline.synthetic import generate as make_sector
+    from pipeline.synthetic import read_manifest
+
+    paths = _paths(home)
+    out = paths.home / "synthetic"
+    sector = make_sector(out, signatories_, stages, seed)
+    paths.home.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(out / "register.csv", paths.home / "register.csv")
+    rows = read_manifest(out)
+    new = 0
+    for row in rows:
+        received = dt.datetime.combine(dt.date.fromisoformat(row["received"]), dt.time(12), dt.UTC)
+        new += land_file(out / row["file"], row["signatory"], int(row["stage"]), paths.landing,
+                         "synthetic sector generator", received=received).new
+    typer.echo(f"SYNTHETIC sector: {sector.signatories} signatories, {len(rows)} returns written "
+               f"({sector.defective} with a seeded defect); {new} newly landed in {paths.landing}")
+    summary = _run(paths, None, True)
+    if serve:
+        typer.echo("The dashboard is not part of this release yet; the snapshot above is ready for it.")
+    raise typer.Exit(0 if summary.success else 1)
+
+
 plugin_app = typer.Typer(help="Work on plugins.", no_args_is_help=True)
 app.add_typer(plugin_app, name="plugin")
 

@@ -59,6 +59,22 @@ def validate_source(
     limits: Limits | None = None,
     path: str | None = None,
 ) -> FileReport:
+    """Intake checks, the plugin's reading, then the rules: the whole report for one file."""
+    context = context or ParseContext()
+    report = parse_source(source, registry, plugin=plugin, context=context, limits=limits, path=path)
+    return apply_rules(report, context)
+
+
+def parse_source(
+    source: SourceFile,
+    registry: Registry,
+    *,
+    plugin: str | None = None,
+    context: ParseContext | None = None,
+    limits: Limits | None = None,
+    path: str | None = None,
+) -> FileReport:
+    """Intake checks and the plugin's reading only: what the file says, before any rule."""
     context = context or ParseContext()
     report = FileReport(path=path or source.name)
     try:
@@ -87,12 +103,17 @@ def validate_source(
     result = chosen.parse(source, context)
     report.issues.extend(result.issues)
     report.return_ = result.return_
-    if result.return_ is not None:
+    return report
+
+
+def apply_rules(report: FileReport, context: ParseContext) -> FileReport:
+    """Add the rules' findings to a parsed report."""
+    if report.return_ is not None:
         # A value the reader already reported as unreadable is not reported again as missing.
-        reported = {i.field for i in result.issues if i.field}
-        dump = result.return_.model_dump(mode="json")
+        reported = {i.field for i in report.issues if i.field}
+        dump = report.return_.model_dump(mode="json")
         try:
-            report.issues.extend(i for i in rules.check(result.return_, context)
+            report.issues.extend(i for i in rules.check(report.return_, context)
                                  if i.field not in reported or _value_at(dump, i.field) is not None)
         except Exception:  # a bug in a rule must not cost the lead their report
             log.exception("validation rules failed on %s", report.path)

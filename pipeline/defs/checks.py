@@ -1,0 +1,55 @@
+"""Asset checks: no reader crashed, every landed file is accounted for, the warehouse passes the
+Great Expectations suite, and the snapshot matches the warehouse."""
+
+import dagster as dg
+
+from pipeline import landing, warehouse
+from pipeline.defs.assets import published_snapshot, validated_returns, warehouse_tables
+from pipeline.defs.resources import TechbenchResource
+from pipeline.snapshot import open_snapshot
+
+INTERNAL_RULES = ("plugin.failed", "internal.error")
+
+
+@dg.asset_check(asset=validated_returns, description="No plugin or rule failed internally on any file.")
+def no_internal_failures(validated_returns: list[warehouse.Processed]) -> dg.AssetCheckResult:
+    failed = [p.landed.path.name for p in validated_returns
+              if any(i.rule in INTERNAL_RULES for i in p.report.issues)]
+    return dg.AssetCheckResult(passed=not failed, severity=dg.AssetCheckSeverity.ERROR,
+                               metadata={"files": dg.MetadataValue.json(failed[:50]), "count": len(failed)})
+
+
+@dg.asset_check(asset=warehouse_tables, description="Every landed file is in the warehouse, exactly once.")
+def every_landed_file_accounted_for(techbench: TechbenchResource) -> dg.AssetCheckResult:
+    landed = {warehouse.submission_id(f) for f in landing.scan(techbench.paths.landing)}
+    with warehouse.connect(techbench.paths.warehouse) as con:
+        stored = [r[0] for r in con.execute("SELECT submission_id FROM submissions").fetchall()]
+    missing = sorted(landed - set(stored))
+    return dg.AssetCheckResult(passed=not missing and len(stored) == len(set(stored)),
+                               metadata={"landed": len(landed), "in_warehouse": len(stored),
+                                         "missing": dg.MetadataValue.json(missing[:50])})
+
+
+@dg.asset_check(asset=warehouse_tables, description="The Great Expectations suite over the warehouse tables "
+                "(Data Docs under data/quality/).")
+def great_expectations_suite(techbench: TechbenchResource) -> dg.AssetCheckResult:
+    from pipeline.quality import run_quality_suite  # imported here: Great Expectations is slow to load
+
+    with warehouse.connect(techbench.paths.warehouse) as con:
+        report = run_quality_suite(con, techbench.paths.quality)
+    return dg.AssetCheckResult(passed=report.success, severity=dg.AssetCheckSeverity.WARN,
+                               metadata={"summary": report.summary(), "data_docs": str(report.docs_index)})
+
+
+@dg.asset_check(asset=published_snapshot, description="Readers see what the pipeline wrote.")
+def snapshot_matches_warehouse(techbench: TechbenchResource) -> dg.AssetCheckResult:
+    query = "SELECT count(*), count(*) FILTER (is_latest_valid) FROM submissions"
+    with warehouse.connect(techbench.paths.warehouse) as con:
+        written = con.execute(query).fetchone()
+    with open_snapshot(techbench.paths) as con:
+        published = con.execute(query).fetchone()
+    return dg.AssetCheckResult(passed=written == published,
+                               metadata={"warehouse": list(written), "snapshot": list(published)})
+
+
+CHECKS = [no_internal_failures, every_landed_file_accounted_for, great_expectations_suite, snapshot_matches_warehouse]

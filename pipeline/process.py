@@ -1,0 +1,89 @@
+"""Turning landed files into processed submissions: parse with the plugins, then the rules.
+
+Plain functions, so the Dagster assets, `techbench run` and the benchmark's floor all do the same
+work. Files are processed in parallel processes (the work is CPU-bound Python), in a stable order.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
+
+from pipeline.intake import Limits, Rejected, read_source
+from pipeline.landing import Landed
+from pipeline.plugin_api import WHOLE_FILE, Issue, ParseContext
+from pipeline.registry import Registry
+from pipeline.validate import FileReport, apply_rules, parse_source
+from pipeline.warehouse import Processed
+
+_REGISTRY: Registry | None = None
+
+
+def _registry() -> Registry:
+    global _REGISTRY
+    if _REGISTRY is None:
+        _REGISTRY = Registry.from_entry_points()
+    return _REGISTRY
+
+
+def context_of(landed: Landed) -> ParseContext:
+    return ParseContext(stage=landed.stage, signatory=landed.signatory, received=landed.received)
+
+
+def parse_landed(landed: Landed, known_signatories: frozenset[str]) -> Processed:
+    """Read one landed file with its plugin; no rules yet."""
+    if landed.signatory not in known_signatories:
+        return Processed(landed, FileReport(str(landed.path), issues=[Issue(
+            rule="signatory.unknown", severity="error", location=WHOLE_FILE,
+            message=f"'{landed.signatory}' is not in the signatory register; ask the steering group to add it.")]))
+    try:
+        source = read_source(landed.path, Limits.from_env())
+    except Rejected as rejected:
+        return Processed(landed, FileReport(str(landed.path), issues=[rejected.issue]))
+    source = type(source)(name=landed.original_name or source.name, data=source.data)
+    return Processed(landed, parse_source(source, _registry(), context=context_of(landed), path=str(landed.path)))
+
+
+def validate_parsed(item: Processed) -> Processed:
+    return Processed(item.landed, apply_rules(item.report, context_of(item.landed)))
+
+
+def _parse(args: tuple[Landed, frozenset[str]]) -> Processed:
+    return parse_landed(*args)
+
+
+def _process(args: tuple[Landed, frozenset[str]]) -> Processed:
+    return validate_parsed(parse_landed(*args))
+
+
+def parse_all(files: Iterable[Landed], known_signatories: frozenset[str], workers: int | None = None,
+              progress: Callable[[int], None] | None = None) -> list[Processed]:
+    """Parse files with their plugins, in parallel when there are enough to pay for the processes."""
+    return _map(_parse, files, known_signatories, workers, progress)
+
+
+def process(files: Iterable[Landed], known_signatories: frozenset[str], workers: int | None = None,
+            progress: Callable[[int], None] | None = None) -> list[Processed]:
+    """Parse and validate files (the floor the pipeline is measured against)."""
+    return _map(_process, files, known_signatories, workers, progress)
+
+
+def _map(fn, files, known_signatories, workers, progress) -> list[Processed]:
+    files = list(files)
+    workers = workers or min(2, os.cpu_count() or 1)
+    jobs = [(f, known_signatories) for f in files]
+    out: list[Processed] = []
+    if workers == 1 or len(files) < 40:
+        results = map(fn, jobs)
+        for item in results:
+            out.append(item)
+            if progress:
+                progress(1)
+        return out
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        for item in pool.map(fn, jobs, chunksize=8):
+            out.append(item)
+            if progress:
+                progress(1)
+    return out
