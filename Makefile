@@ -9,7 +9,7 @@ SAMPLE := plugins/official_form/samples/example_return_northgate_stage1.docx
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: setup demo test clean
+.PHONY: setup demo test dagster validate-example clean
 
 setup: $(VENV)/.synced
 
@@ -22,10 +22,18 @@ $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
 	touch $@
 
 demo: setup
+	$(VENV)/bin/techbench demo
+
+validate-example: setup
 	$(VENV)/bin/techbench validate --stage 1 $(SAMPLE)
+
+# The Dagster UI on the same data (http://127.0.0.1:3000): asset graph, checks, the landing-zone sensor.
+dagster: setup
+	mkdir -p data/dagster && cp pipeline/config/dagster.yaml data/dagster/dagster.yaml
+	DAGSTER_HOME=$(CURDIR)/data/dagster TECHBENCH_HOME=$(CURDIR)/data $(VENV)/bin/dagster dev -m pipeline.definitions
 
 test: setup
 	$(VENV)/bin/python -m pytest
 
 clean:
-	rm -rf $(VENV) $(TOOLS) .pytest_cache
+	rm -rf $(VENV) $(TOOLS) .pytest_cache data

@@ -12,7 +12,6 @@ import datetime as dt
 import io
 import random
 import re
-import time
 import zipfile
 from pathlib import Path
 
@@ -181,15 +180,10 @@ def test_the_synthetic_mark_is_visible_and_a_real_export_is_not_synthetic():
     assert report.ok and report.return_.synthetic is False
 
 
-def test_the_writer_is_fast_and_deterministic(tmp_path):
+def test_the_writer_is_deterministic(tmp_path):
     ret, plugin = rich_return(), registry().get("hr_export")
-    n = 200
-    start = time.perf_counter()
-    for i in range(n):
-        plugin.write(ret, tmp_path, f"r{i}", None)
-    per_file_ms = (time.perf_counter() - start) * 1000 / n
-    assert per_file_ms < 25, f"{per_file_ms:.1f} ms per file"
-    assert (tmp_path / "r0.zip").read_bytes() == (tmp_path / f"r{n - 1}.zip").read_bytes()
+    first, second = plugin.write(ret, tmp_path, "a", None), plugin.write(ret, tmp_path, "b", None)
+    assert first.read_bytes() == second.read_bytes()
 
 
 # --- the shipped sample -------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from returns import northgate
 from pipeline.plugin_api import ParseContext, SourceFile
 from pipeline.registry import PluginError, Registry
 from pipeline.schema import Metric, Register, Registration
+from pipeline.synthetic import stable_bytes
 from pipeline.validate import validate_path, validate_source
 from plugins.mapped_workbook import plugin, synthetic
 from plugins.mapped_workbook.mapping import SHIPPED_MAPPINGS, load_mappings
@@ -54,6 +55,14 @@ def rich_return():
 
 def validate(path: Path, registry: Registry, **context):
     return validate_path(path, registry, context=ParseContext(received=context.pop("received", RECEIVED), **context))
+
+
+def cell_contents(path: Path) -> dict[str, dict[str, tuple]]:
+    """Each sheet's cells: value, type and number format (what a workbook holds, whatever its bytes)."""
+    wb = openpyxl.load_workbook(path)
+    return {ws.title: {c.coordinate: (c.value, c.data_type, c.number_format)
+                       for row in ws.iter_rows() for c in row if c.value is not None}
+            for ws in wb.worksheets}
 
 
 def workbook_bytes(wb) -> bytes:
@@ -115,13 +124,31 @@ def test_the_synthetic_mark_is_a_visible_banner_and_is_read_back(tmp_path, regis
     assert validate(synthetic_path, registry, received=dt.date(2018, 12, 1)).return_.synthetic is True
 
 
+@pytest.mark.parametrize("text", ['=HYPERLINK("http://x")', "+44 1632 960441", "-1", "@owner"])
+def test_text_that_looks_like_a_formula_is_written_and_read_back_as_text(tmp_path, registry, text):
+    ret = rich_return()
+    ret.action_plan[0].action = text
+    path = registry.get("mapped_workbook").write(ret, tmp_path, "formula", None, "northmoor-university")
+    report = validate(path, registry, received=dt.date(2018, 12, 1))
+    assert report.return_.action_plan[0].action == text
+    assert report.return_.model_dump(exclude={"provenance"}) == ret.model_dump(exclude={"provenance"})
+    written = [c for ws in openpyxl.load_workbook(path) for row in ws.iter_rows() for c in row if c.value == text]
+    assert written and all(c.data_type == "s" for c in written)  # a string, not a formula
+    with zipfile.ZipFile(path) as zf:
+        sheets = [zf.read(n) for n in zf.namelist() if n.startswith("xl/worksheets/")]
+    assert sheets and not any(re.search(rb"<f[ >/]", xml) for xml in sheets)
+
+
 def test_the_layout_for_an_unknown_or_no_signatory_is_the_first_mapping(tmp_path, registry):
     write = registry.get("mapped_workbook").write
     ret = rich_return()
     first = load_mappings().mappings[0]
     paths = [write(ret, tmp_path, "none", None, None), write(ret, tmp_path, "unknown", None, "no-such-uni"),
              write(ret, tmp_path, "first", None, first.spec.signatories[0])]
-    assert len({p.read_bytes() for p in paths}) == 1  # the same file, byte for byte
+    assert cell_contents(paths[0]) == cell_contents(paths[1]) == cell_contents(paths[2])  # the same workbook
+    for path in paths:
+        stable_bytes(path)
+    assert len({p.read_bytes() for p in paths}) == 1  # and, with the time stamps fixed, the same bytes
     with pytest.raises(PluginError):
         write(ret, tmp_path, "x", "docx", None)
 

@@ -9,25 +9,45 @@ The layout of each sheet follows from the mapping alone, in the order of the map
   ends with its total row; tables sharing a sheet are told apart by their ``where`` column).
 
 Every field is written as it is (a blank stays blank), so reading the file back gives the same
-return. Laying a mapping out is done once; a return then costs a few dictionary look-ups.
+return: text is always stored as text (never a formula, even when it starts with "="), days are
+dates with a day number format. Laying a mapping out is done once; openpyxl writes the package.
+The bytes differ from one write to the next (openpyxl stamps the time in the document
+properties); ``pipeline.synthetic.stable_bytes`` makes them the same for the same content.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import math
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
 from pipeline.schema import CanonicalReturn, Register
-from plugins.mapped_workbook import xlsx_out as X
 from plugins.mapped_workbook.mapping import Mapping, key
 from plugins.mapped_workbook.reader import SYNTHETIC_MARK, column_number, parse_cell
 
 FIRST_ROW = 3
 WIDTHS = {"text": 48, "day": 14, "whole": 14, "decimal": 14, "stage": 12, "due": 16, "theme": 20,
           "status": 16, "register": 20}
+
+# Cell styles: (font, fill, alignment, number format); None leaves openpyxl's default.
+NORMAL = (None, None, None, None)
+DATE = (None, None, None, "dd/mm/yyyy")
+HEADING = (Font(name="Calibri", sz=11, b=True), PatternFill("solid", fgColor="FFD9E1F2"), None, None)
+BANNER = (Font(name="Calibri", sz=12, b=True, color="FFC00000"), None, None, None)
+TITLE = (Font(name="Calibri", sz=13, b=True), None, None, None)
+WRAP = (None, None, Alignment(vertical="top", wrap_text=True), None)
+
+#: characters XML 1.0 cannot hold (openpyxl refuses them): dropped from text
+_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 @dataclass
@@ -143,35 +163,70 @@ def _rows(mapping: Mapping, t: _Table, ret: CanonicalReturn) -> list[dict[str, A
             for a in ret.action_plan]
 
 
+def _put(ws, row: int, col: int, value: Any, style: tuple = NORMAL) -> None:
+    """Write ``value`` at (row, col) as the reader expects it back: numbers, booleans and dates as
+    such (days with a day number format; non-finite numbers as their text), anything else as text.
+    A blank (None) leaves the cell empty."""
+    if value is None:
+        return
+    font, fill, alignment, number_format = style
+    if isinstance(value, float) and not math.isfinite(value):
+        value = repr(value)
+    if isinstance(value, dt.date):  # and datetime
+        number_format = number_format or DATE[3]
+    elif not isinstance(value, (bool, int, float)):
+        value = _ILLEGAL.sub("", str(value))
+    cell = ws.cell(row, col)
+    cell.value = value
+    if isinstance(value, str):
+        cell.data_type = "s"  # text even if it starts with "=" (not a formula) or reads "#N/A" (not an error)
+    if font is not None:
+        cell.font = font
+    if fill is not None:
+        cell.fill = fill
+    if alignment is not None:
+        cell.alignment = alignment
+    if number_format is not None:
+        cell.number_format = number_format
+
+
+def _style(value: Any) -> tuple:
+    return WRAP if isinstance(value, str) else NORMAL
+
+
 def write(ret: CanonicalReturn, path: Path, mapping: Mapping) -> Path:
     """Write ``ret`` to ``path`` (.xlsx) in the layout of ``mapping``."""
-    sheets = []
+    wb = Workbook()
+    wb.remove(wb.active)
     for p in plan(mapping):
-        sheet = X.SheetData(p.title)
-        sheet.widths = dict(p.widths)
+        ws = wb.create_sheet(p.title)
+        for c, width in sorted(p.widths.items()):
+            ws.column_dimensions[get_column_letter(c)].width = width
         if ret.synthetic:
-            sheet.put(1, 1, SYNTHETIC_MARK, X.BANNER)
+            _put(ws, 1, 1, SYNTHETIC_MARK, BANNER)
         else:
-            sheet.put(1, 1, mapping.spec.description or "Technician Commitment return", X.TITLE)
+            _put(ws, 1, 1, mapping.spec.description or "Technician Commitment return", TITLE)
         for s in p.singles:
             if s.label is not None:
-                sheet.put(s.row, s.col - 1, s.label, X.HEADING)
+                _put(ws, s.row, s.col - 1, s.label, HEADING)
             value = _single_value(mapping, s, ret)
-            sheet.put(s.row, s.col, value, X.WRAP if isinstance(value, str) else X.NORMAL)
+            _put(ws, s.row, s.col, value, _style(value))
         if p.header is not None:
             for c, text in p.headings:
-                sheet.put(p.header, c, text, X.HEADING)
+                _put(ws, p.header, c, text, HEADING)
             if not p.singles:
-                sheet.freeze_below = p.header
+                ws.freeze_panes = f"A{p.header + 1}"
             row = p.header + 1
             for t in p.tables:
                 for item in _rows(mapping, t, ret):
                     if t.where:
-                        sheet.put(row, t.where[0], t.where[1])
+                        _put(ws, row, t.where[0], t.where[1])
                     for col, c in t.cols.items():
                         value = item.get(col)
-                        sheet.put(row, c, value, X.WRAP if isinstance(value, str) else X.NORMAL)
+                        _put(ws, row, c, value, _style(value))
                     row += 1
-        sheets.append(sheet)
-    keywords = "techbench; synthetic data" if ret.synthetic else "techbench"
-    return X.write(path, sheets, title=mapping.spec.description, keywords=keywords)
+    wb.properties.title = mapping.spec.description
+    wb.properties.creator = "techbench"
+    wb.properties.keywords = "techbench; synthetic data" if ret.synthetic else "techbench"
+    wb.save(path)
+    return Path(path)
