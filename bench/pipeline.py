@@ -1,0 +1,116 @@
+"""Pipeline performance: the floor, the full pipeline, and landing-to-snapshot latency.
+
+    .venv/bin/python bench/pipeline.py [--signatories 150] [--stages 3]
+
+(a) floor: the generated files parsed and validated by the plugins in a plain loop (one process,
+    no Dagster, no warehouse); (b) the full pipeline from landing to published snapshot, checks
+    included; ratio b/a. Then, with the Dagster daemon running the landing-zone sensor, the time
+    from one new file landing to its appearance in the published snapshot.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from pipeline import landing, process
+from pipeline.register import load_register
+from pipeline.run import run_pipeline
+from pipeline.settings import Paths
+from pipeline.snapshot import open_snapshot
+from pipeline.synthetic import generate, read_manifest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def land_all(sector: Path, paths: Paths, rows: list[dict]) -> list[landing.Landed]:
+    paths.home.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(sector / "register.csv", paths.home / "register.csv")
+    out = []
+    for row in rows:
+        received = dt.datetime.combine(dt.date.fromisoformat(row["received"]), dt.time(12), dt.UTC)
+        out.append(landing.land_file(sector / row["file"], row["signatory"], int(row["stage"]), paths.landing,
+                                     "bench", received=received))
+    return out
+
+
+def snapshot_has(paths: Paths, sha: str) -> bool:
+    try:
+        with open_snapshot(paths) as con:
+            return con.execute("SELECT count(*) FROM submissions WHERE sha256 = ?", [sha]).fetchone()[0] > 0
+    except Exception:  # noqa: BLE001 - not there yet, or being replaced
+        return False
+
+
+def latency(sector: Path, rows: list[dict], work: Path) -> float:
+    """Seconds from a file landing to its appearance in the snapshot, with the sensor running."""
+    paths = Paths.from_env(work / "latency")
+    land_all(sector, paths, rows[:-1])
+    run_pipeline(paths, quality=False)
+    dagster_home = work / "dagster"
+    dagster_home.mkdir()
+    shutil.copyfile(ROOT / "pipeline" / "config" / "dagster.yaml", dagster_home / "dagster.yaml")
+    env = {**os.environ, "DAGSTER_HOME": str(dagster_home), "TECHBENCH_HOME": str(paths.home)}
+    daemon = subprocess.Popen([str(Path(sys.executable).parent / "dagster-daemon"), "run", "-m", "pipeline.definitions"],
+                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        time.sleep(15)  # let the daemon start and its sensor settle on the already-published snapshot
+        last = rows[-1]
+        start = time.perf_counter()
+        landed = land_all(sector, paths, [last])[0]
+        while not snapshot_has(paths, landed.sha256):
+            if time.perf_counter() - start > 180:
+                return float("inf")
+            time.sleep(0.2)
+        return time.perf_counter() - start
+    finally:
+        daemon.terminate()
+        daemon.wait(timeout=30)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--signatories", type=int, default=150)
+    parser.add_argument("--stages", type=int, default=3)
+    parser.add_argument("--skip-latency", action="store_true")
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="techbench-bench-"))
+    try:
+        sector = work / "sector"
+        generate(sector, args.signatories, args.stages, seed=1)
+        rows = read_manifest(sector)
+        known = frozenset(s.slug for s in load_register(sector / "register.csv"))
+
+        floor_paths = Paths.from_env(work / "floor")
+        files = land_all(sector, floor_paths, rows)
+        start = time.perf_counter()
+        process.process(files, known, workers=1)
+        floor = time.perf_counter() - start
+
+        paths = Paths.from_env(work / "full")
+        start = time.perf_counter()
+        land_all(sector, paths, rows)
+        summary = run_pipeline(paths, quality=True)
+        full = time.perf_counter() - start
+        assert summary.success and summary.processed == len(rows), summary
+
+        print(f"files: {len(rows)} ({args.signatories} signatories x {args.stages} stages, synthetic)")
+        print(f"(a) floor, plugins in a plain loop:            {floor:6.1f} s")
+        print(f"(b) full pipeline, landing to snapshot, checks: {full:6.1f} s")
+        print(f"ratio b/a: {full / floor:.2f}   (target <= 3, b <= 60 s)")
+        if not args.skip_latency:
+            print(f"latency, one new file to the published snapshot (sensor running): {latency(sector, rows, work):.1f} s"
+                  "   (target <= 15 s)")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
