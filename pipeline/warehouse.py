@@ -175,7 +175,7 @@ def write_batch(con: duckdb.DuckDBPyConnection, items: list[Processed], run_id: 
 def flag_latest_valid(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("""
         UPDATE submissions SET is_latest_valid = (submission_id IN (
-            SELECT arg_max(submission_id, received_at) FROM submissions WHERE status = 'accepted'
+            SELECT arg_max(submission_id, (received_at, submission_id)) FROM submissions WHERE status = 'accepted'
             GROUP BY signatory, stage))
     """)
 
