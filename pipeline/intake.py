@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import io
 import os
+import struct
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +20,8 @@ from pipeline.plugin_api import WHOLE_FILE, Issue, SourceFile
 MB = 1024 * 1024
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
+ZIP_CENTRAL_MAGIC = b"PK\x01\x02"
+UTF8_BOM = b"\xef\xbb\xbf"
 
 
 @dataclass(frozen=True)
@@ -77,7 +81,10 @@ def read_source(path: Path, limits: Limits) -> SourceFile:
         )
     try:
         with path.open("rb") as fh:
-            data = fh.read(limits.max_file_bytes + 1)
+            # read(n) sets aside n bytes up front: ask for the file's size, not for the limit
+            data = fh.read(min(size, limits.max_file_bytes) + 1)
+            if len(data) > size:  # it grew since stat (or stat cannot tell): read on, to the limit
+                data += fh.read(limits.max_file_bytes + 1 - len(data))
     except OSError as exc:
         raise Rejected("file.unreadable", f"The file could not be read ({exc.strerror}).") from None
     if len(data) > limits.max_file_bytes:  # grew while we looked
@@ -88,7 +95,7 @@ def read_source(path: Path, limits: Limits) -> SourceFile:
 def screen(source: SourceFile, limits: Limits) -> None:
     """Reject files no plugin should be given: empty, encrypted, damaged or bomb-like zips."""
     data = source.data
-    if not data.strip():
+    if not data.removeprefix(UTF8_BOM).strip():  # Notepad's "empty" UTF-8 file is just a BOM
         raise Rejected("file.empty", "The file is empty.")
     if data.startswith(OLE_MAGIC):
         raise Rejected(
@@ -101,10 +108,13 @@ def screen(source: SourceFile, limits: Limits) -> None:
 
 
 def check_zip(data: bytes, limits: Limits) -> None:
-    """Inspect a zip's central directory only (nothing is inflated) and refuse zip bombs.
+    """Refuse zip bombs: too many parts, too large or too compressed by the central directory,
+    and parts that inflate to more than their declared size.
 
-    Declared sizes are enough: Python's zipfile never returns more bytes for a member than its
-    declared size, so a lying header cannot make a later reader inflate more than checked here.
+    Declared sizes alone are not enough: ``ZipFile.read`` inflates a member's whole compressed
+    data in one go and only then cuts it to the declared size, so a part declared as 5 KB can
+    still cost hundreds of MB. Each part is therefore inflated once here, in small steps and
+    never kept, and refused as soon as it gives more than it declared.
     """
     if not data.startswith(ZIP_MAGIC):
         raise Rejected(
@@ -112,15 +122,17 @@ def check_zip(data: bytes, limits: Limits) -> None:
             "The file's name says it is a Word/Excel/zip file but its content is not. "
             "Save it again from Word or Excel, or check that it is the right file.",
         )
+    # Every part costs memory while the directory is read, so count them first (an upper bound:
+    # each directory entry starts with this signature).
+    parts = data.count(ZIP_CENTRAL_MAGIC)
+    if parts > limits.max_zip_members:
+        raise Rejected("file.zip_limits", f"The file contains about {parts} parts; at most "
+                       f"{limits.max_zip_members} are accepted.")
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             members = zf.infolist()
     except (zipfile.BadZipFile, ValueError, OSError, EOFError):
-        raise Rejected(
-            "file.corrupt",
-            "The file is damaged or incomplete (it may have been cut short while uploading "
-            "or copying). Save it again and resend it.",
-        ) from None
+        raise Rejected("file.corrupt", DAMAGED) from None
     if len(members) > limits.max_zip_members:
         raise Rejected("file.zip_limits", f"The file contains {len(members)} parts; at most "
                        f"{limits.max_zip_members} are accepted.")
@@ -140,3 +152,48 @@ def check_zip(data: bytes, limits: Limits) -> None:
         )
     if any(m.flag_bits & 0x1 for m in members):
         raise Rejected("file.encrypted_or_legacy", "The file is password-protected; remove the password and resend it.")
+    for member in members:
+        _check_inflated_size(data, member)
+
+
+DAMAGED = ("The file is damaged or incomplete (it may have been cut short while uploading "
+           "or copying). Save it again and resend it.")
+
+
+def _check_inflated_size(data: bytes, member: zipfile.ZipInfo) -> None:
+    """Inflate one part in steps of at most 1 MB and refuse it if it gives more than it declares."""
+    if member.compress_type == zipfile.ZIP_STORED:
+        return  # read as stored bytes, cut to the declared size: it cannot grow
+    if member.compress_type != zipfile.ZIP_DEFLATED:
+        raise Rejected("file.corrupt", "The file uses a kind of compression Word and Excel never use. "
+                       "Open it in Word or Excel, save it again and resend it.")
+    offset = member.header_offset
+    if data[offset:offset + 4] != ZIP_MAGIC or offset + 30 > len(data):
+        raise Rejected("file.corrupt", DAMAGED)
+    name_len, extra_len = struct.unpack_from("<HH", data, offset + 26)
+    start = offset + 30 + name_len + extra_len
+    compressed = memoryview(data)[start:start + member.compress_size]
+    inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+    produced, step = 0, 64 * 1024
+
+    def count(chunk: bytes) -> None:
+        nonlocal produced
+        produced += len(chunk)
+        if produced > member.file_size:
+            raise Rejected(
+                "file.zip_limits",
+                f"The part '{member.filename[:80]}' says it holds {_human(member.file_size)} but holds "
+                "more; this is how harmful 'zip bombs' look, so the file is refused.",
+            )
+
+    try:
+        for pos in range(0, len(compressed), step):
+            pending = compressed[pos:pos + step]
+            while pending and not inflater.eof:
+                count(inflater.decompress(pending, MB))
+                pending = inflater.unconsumed_tail
+            if inflater.eof:
+                break
+        count(inflater.flush())
+    except zlib.error:
+        raise Rejected("file.corrupt", DAMAGED) from None
