@@ -9,8 +9,9 @@ costs the rest of the return.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from pydantic import ValidationError
@@ -74,6 +75,10 @@ class ReturnBuilder:
         self.data: dict[str, Any] = {}
         self.where: dict[str, str] = {}
         self.issues: list[Issue] = []
+        #: True when the source is itself canonical JSON: a field's place is its own pointer
+        #: (as it was in the file, before any refused list item was removed).
+        self.pointer_locations = False
+        self._removals: list[dict[str, list[int]]] = []
 
     # --- recording ---------------------------------------------------------------------------
     def at(self, pointer: str, location: str) -> None:
@@ -149,40 +154,72 @@ class ReturnBuilder:
             loc = tuple(err["loc"])
             target = loc[:-1] if err["type"] == "missing" and len(loc) > 1 else loc
             pointer = to_pointer(loc)
-            if not any(pointer == r or pointer.startswith(r + "/") for r in reported):
+            if not any(prefix in reported for prefix in _prefixes(pointer)):
                 found = f" (found {err['input']!r})" if err["type"] != "missing" and not isinstance(
                     err.get("input"), dict | list) else ""
-                self.issue("schema", "error", pointer, locate(self.where, pointer),
+                self.issue("schema", "error", pointer, self.locate(pointer),
                            f"{pointer or 'The return'}: {err['msg']}{found}.")
             reported.add(to_pointer(target))
             targets.add(target)
         for target in sorted(targets, key=_order, reverse=True):  # later list items first
             if not target or not _remove(data, target):
                 return {}
-            self._forget(target)
+        self._forget(targets)
         return data
 
-    def _forget(self, removed: tuple) -> None:
-        """Drop the locations of a removed value. After a removed list item, later items move up
-        one place, and their locations and issues move with them; issues about the removed item
-        then name the list."""
-        prefix = to_pointer(removed)
-        parent = to_pointer(removed[:-1])
-        index = removed[-1] if isinstance(removed[-1], int) else None
+    def _forget(self, removed: set[tuple]) -> None:
+        """Drop the locations of removed values. After removed list items, later items move up,
+        and their locations and issues move with them; issues about a removed item then name
+        its list. One pass over locations and issues, however many values went."""
+        gone = {to_pointer(t) for t in removed}
+        shifts: dict[str, list[int]] = {}
+        for t in removed:
+            if isinstance(t[-1], int):
+                shifts.setdefault(to_pointer(t[:-1]), []).append(t[-1])
+        for indices in shifts.values():
+            indices.sort()
+        if shifts:
+            self._removals.append(shifts)
 
         def moved(key: str) -> str | None:
-            if key == prefix or key.startswith(prefix + "/"):
+            if any(prefix in gone for prefix in _prefixes(key)):
                 return None
-            if index is not None and key.startswith(parent + "/"):
-                head, _, tail = key[len(parent) + 1:].partition("/")
-                if head.isdigit() and int(head) > index:
-                    return f"{parent}/{int(head) - 1}" + (f"/{tail}" if tail else "")
-            return key
+            parts = key.split("/")
+            for depth in range(1, len(parts) - 1):
+                parent, head = "/".join(parts[:depth + 1]), parts[depth + 1]
+                if parent in shifts and head.isdigit():
+                    parts[depth + 1] = str(int(head) - bisect.bisect_left(shifts[parent], int(head)))
+            return "/".join(parts)
 
         self.where = {new: v for k, v in self.where.items() if (new := moved(k)) is not None}
-        if index is not None:
-            self.issues = [i if not i.field else i.model_copy(update={"field": moved(i.field) or parent})
-                           for i in self.issues]
+        if shifts:
+            fixed = []
+            for issue in self.issues:
+                if issue.field:
+                    new = moved(issue.field)
+                    if new != issue.field:
+                        parent = next((p for p in _prefixes(issue.field) if p in shifts), issue.field)
+                        issue = issue.model_copy(update={"field": new or parent})
+                fixed.append(issue)
+            self.issues = fixed
+
+    def _as_in_file(self, pointer: str) -> str:
+        """Undo the shifts of removed list items: where a value of the return was in the file."""
+        parts = pointer.split("/")
+        for shifts in reversed(self._removals):
+            for depth in range(1, len(parts) - 1):
+                parent, head = "/".join(parts[:depth + 1]), parts[depth + 1]
+                if parent in shifts and head.isdigit():
+                    index = int(head)
+                    for removed in shifts[parent]:
+                        if removed <= index:
+                            index += 1
+                    parts[depth + 1] = str(index)
+        return "/".join(parts)
+
+    def locate(self, pointer: str) -> str:
+        """Where a field is in the source: its JSON pointer itself for JSON, else its recorded place."""
+        return pointer or "/" if self.pointer_locations else locate(self.where, pointer)
 
     # --- finishing --------------------------------------------------------------------------
     def build(self, context: ParseContext, defaults_location: str = WHOLE_FILE) -> ParseResult:
@@ -210,10 +247,34 @@ class ReturnBuilder:
             source_name=self.source.name,
             plugin=self.info.name,
             plugin_version=self.info.version,
-            fields=dict(sorted(self.where.items())),
+            fields=dict(sorted(self.where.items())) if not self.pointer_locations else {
+                p: self._as_in_file(p) or "/" for p in leaf_pointers(
+                    ret.model_dump(mode="json", exclude={"provenance"}), containers=True)},
         )
         return ParseResult(ret, self.issues)
 
+
+
+def leaf_pointers(node: Any, pointer: str = "", containers: bool = False) -> Iterator[str]:
+    """JSON pointers of the non-empty leaves of a JSON-like value (and of its objects and lists
+    too, with ``containers``)."""
+    if isinstance(node, dict | list):
+        if containers:
+            yield pointer
+        items = node.items() if isinstance(node, dict) else enumerate(node)
+        for key, value in items:
+            yield from leaf_pointers(value, f"{pointer}/{key}", containers)
+    elif node not in (None, "", False):
+        yield pointer
+
+
+def _prefixes(pointer: str) -> list[str]:
+    """'/a/0/b' -> ['/a/0/b', '/a/0', '/a', '']."""
+    out = [pointer]
+    while pointer:
+        pointer = pointer.rsplit("/", 1)[0]
+        out.append(pointer)
+    return out
 
 
 def _order(loc: tuple) -> tuple:

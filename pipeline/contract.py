@@ -13,6 +13,7 @@ import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from pipeline.builder import leaf_pointers
 from pipeline.plugin_api import ParseContext, ParseResult, SourceFile
 from pipeline.registry import LoadedPlugin, Registry
 from pipeline.rules import locate
@@ -46,20 +47,9 @@ def check_samples_read_cleanly(plugin: LoadedPlugin, registry: Registry) -> None
         assert report.ok, f"{source.name}: {[i.model_dump() for i in report.errors]}"
         p = report.return_.provenance
         assert p.source_sha256 == source.sha256 and p.plugin == plugin.name and p.plugin_version == plugin.info.version
-        for pointer in _leaves(report.return_.model_dump(mode="json", exclude={"provenance"})):
+        for pointer in leaf_pointers(report.return_.model_dump(mode="json", exclude={"provenance"})):
             assert locate(p.fields, pointer) != WHOLE_FILE or pointer in ("/schema_version", "/synthetic"), \
                 f"{source.name}: no place in the source for {pointer}"
-
-
-def _leaves(node, pointer: str = "") -> Iterator[str]:
-    if isinstance(node, dict):
-        for key, value in node.items():
-            yield from _leaves(value, f"{pointer}/{key}")
-    elif isinstance(node, list):
-        for i, value in enumerate(node):
-            yield from _leaves(value, f"{pointer}/{i}")
-    elif node not in (None, "", False):
-        yield pointer
 
 
 def garbage(plugin: LoadedPlugin, seed: int = 0) -> Iterator[SourceFile]:

@@ -50,7 +50,7 @@ def loaded(sector, tmp_path_factory):
     paths = Paths.from_env(tmp_path_factory.mktemp("home"))
     rows = read_manifest(sector)
     land_sector(sector, paths, rows)
-    summary = run_pipeline(paths, quality=False)
+    summary = run_pipeline(paths, quality=True)
     return paths, rows, summary
 
 
@@ -66,6 +66,8 @@ def test_every_file_ends_accepted_or_rejected_as_the_generator_says(loaded):
     assert stored == {Path(r["file"]).name: expected_status(r) for r in rows}
     assert summary.rejected == sum(expected_status(r) == "rejected" for r in rows) > 0
     assert all(summary.checks.values()), summary.checks
+    assert "great_expectations_suite" in summary.checks
+    assert (paths.quality / "data_docs" / "index.html").is_file()
 
 
 def test_rejected_return_is_recorded_with_its_issues(loaded):

@@ -437,8 +437,6 @@ def test_a_submission_date_near_the_end_of_the_calendar_is_checked():
 
 
 # Known failure: left out of the strategies above (FINITE) until fixed.
-@pytest.mark.xfail(strict=True, reason="the schema accepts inf/NaN for FTE (ok=True, and NaN draws no issue "
-                   "at all); FileReport.to_json then gives Infinity/NaN, which is not JSON")
 @pytest.mark.parametrize("fte", ["Infinity", "-Infinity", "NaN"])
 def test_a_json_return_with_a_non_finite_fte_is_refused(fte):
     text = json.dumps(CANONICAL).replace('"fte": 393.9', f'"fte": {fte}')
@@ -448,9 +446,6 @@ def test_a_json_return_with_a_non_finite_fte_is_refused(fte):
     assert "/technicians/fte" in {i.field for i in report.errors}
 
 
-@pytest.mark.xfail(strict=True, reason="plugins/faculty_workbook/reader.py _recognition: `for h, _ in (regs, "
-                   "metrics)` unpacks None when one of the two tables is not found, e.g. its heading cell is "
-                   "cleared; TypeError, so the whole file fails as plugin.failed")
 def test_the_faculty_workbook_with_a_cleared_heading_gets_a_located_report():
     name, data = next((n, d) for n, d in PLUGIN_SAMPLES if n.startswith("faculty_workbook"))
     workbook = openpyxl.load_workbook(io.BytesIO(data))

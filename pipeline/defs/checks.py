@@ -38,7 +38,7 @@ def great_expectations_suite(techbench: TechbenchResource) -> dg.AssetCheckResul
     with warehouse.connect(techbench.paths.warehouse) as con:
         report = run_quality_suite(con, techbench.paths.quality)
     return dg.AssetCheckResult(passed=report.success, severity=dg.AssetCheckSeverity.WARN,
-                               metadata={"summary": report.summary(), "data_docs": str(report.docs_index)})
+                               metadata={"summary": report.summary(), "data_docs": str(report.data_docs_index)})
 
 
 @dg.asset_check(asset=published_snapshot, description="Readers see what the pipeline wrote.")

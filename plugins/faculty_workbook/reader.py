@@ -439,7 +439,7 @@ class FacultyWorkbookReader:
             return  # registrations and other measures are optional
         regs = self._table(sheet, L.REGISTRATION_COLUMNS, ("name", "count"))
         metrics = self._table(sheet, L.METRIC_COLUMNS, ("name", "count"))
-        headers = sorted(h for h, _ in (regs, metrics) if h) if regs or metrics else []
+        headers = sorted(found[0] for found in (regs, metrics) if found)
 
         def rows_after(header: int, cols: dict[str, int]) -> list[int]:
             end = min([h for h in headers if h > header], default=sheet.rows + 1)

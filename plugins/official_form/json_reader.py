@@ -5,23 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from pipeline.builder import ReturnBuilder, to_pointer
+from pipeline.builder import ReturnBuilder
 from pipeline.plugin_api import WHOLE_FILE, ParseContext, ParseResult, PluginInfo, SourceFile
-
-MAX_DEPTH = 20
-
-
-def _walk(node: Any, parts: tuple, depth: int = 0):
-    yield parts
-    if depth > MAX_DEPTH:
-        return
-    if isinstance(node, dict):
-        for key, value in node.items():
-            yield from _walk(value, parts + (key,), depth + 1)
-    elif isinstance(node, list):
-        for i, value in enumerate(node):
-            yield from _walk(value, parts + (i,), depth + 1)
-
 
 def decode(data: bytes) -> tuple[Any, str | None]:
     """The JSON value, or None and a message naming the line and column of the first fault."""
@@ -50,5 +35,5 @@ def read(source: SourceFile, info: PluginInfo, context: ParseContext) -> ParseRe
         return ParseResult(None, b.issues)
     value.pop("provenance", None)  # provenance is ours to fill, never taken from the file
     b.data = value
-    b.where = {to_pointer(parts): to_pointer(parts) or "/" for parts in _walk(value, ())}
+    b.pointer_locations = True  # the file is canonical JSON: a field's place is its pointer
     return b.build(context)
