@@ -10,15 +10,19 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
+# This script is named like the `pipeline` package; keep its own folder off the import path.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+
 import argparse
 import datetime as dt
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
-from pathlib import Path
 
 from pipeline import landing, process
 from pipeline.register import load_register
