@@ -1,4 +1,4 @@
-"""The one resource the assets share: where techbench's data lives."""
+"""The one resource the assets share (where techbench's data lives), and the executor."""
 
 
 import dagster as dg
@@ -19,4 +19,6 @@ class TechbenchResource(dg.ConfigurableResource):
 
 @dg.definitions
 def resources() -> dg.Definitions:
-    return dg.Definitions(resources={"techbench": TechbenchResource()})
+    # In-process execution for materialisations started from the UI too: the steps share one
+    # DuckDB file, which allows one writer at a time.
+    return dg.Definitions(resources={"techbench": TechbenchResource()}, executor=dg.in_process_executor)
