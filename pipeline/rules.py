@@ -8,7 +8,6 @@ return's provenance. Errors stop a return from being accepted; warnings are advi
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass

@@ -14,7 +14,6 @@ import os
 import shutil
 import uuid
 from dataclasses import dataclass
-from pathlib import Path
 
 import duckdb
 

@@ -8,12 +8,10 @@ common kinds again through the ``techbench validate`` command line.
 
 from __future__ import annotations
 
-import contextlib
 import io
 import json
 import os
 import re
-import signal
 import struct
 import subprocess
 import sys

@@ -11,7 +11,6 @@ Text is compared by ``key()``: lower case, letters only, single spaces, so "E-ma
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from pipeline.normalise import _key as key
@@ -186,15 +185,3 @@ BLOCKS = (("before", BEFORE_HEADING, BEFORE_COLUMNS), ("since", SINCE_HEADING, S
 BLOCK_TEXT_COLUMN = {"before": "text", "since": "text", "plan": "action"}
 
 STATUSES = ("Planned", "In progress", "Done", "Dropped")
-
-# --- Excel references ----------------------------------------------------------------------------
-
-_SIMPLE_SHEET_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")
-_CELL_LIKE = re.compile(r"[A-Za-z]{1,3}\d+|[RrCc]\d*", re.ASCII)
-
-
-def sheet_ref(title: str) -> str:
-    """A sheet name as Excel writes it in a reference: quoted when it holds spaces or punctuation."""
-    if _SIMPLE_SHEET_NAME.fullmatch(title) and not _CELL_LIKE.fullmatch(title):
-        return title
-    return "'" + title.replace("'", "''") + "'"

@@ -12,7 +12,6 @@ checked (``pipeline.intake``) before a plugin sees the file. Nothing here raises
 
 from __future__ import annotations
 
-import datetime as dt
 import html
 import io
 import math
@@ -28,6 +27,7 @@ from pipeline import normalise
 from pipeline.builder import ReturnBuilder
 from pipeline.plugin_api import WHOLE_FILE, ParseContext, ParseResult, PluginInfo, SourceFile
 from pipeline.schema import Register, Theme
+from pipeline.cells import cell_ref, cell_text, cell_value, sheet_ref
 from plugins.faculty_workbook import layout as L
 
 #: Largest ``xl/workbook.xml`` detect() will read (a real one is a few kB).
@@ -100,45 +100,6 @@ def confidence(data: bytes) -> float:
 
 # --- cells -------------------------------------------------------------------------------------
 
-def cell_ref(title: str, row: int, col: int) -> str:
-    return f"{L.sheet_ref(title)}!{get_column_letter(col)}{row}"
-
-
-def _day_less(number_format: str) -> str | None:
-    """'month' or 'year' for a date format without a day (Excel turns 'Sep 2019' into a date)."""
-    fmt = re.sub(r'"[^"]*"|\[[^\]]*\]|\\.', "", number_format or "").lower()
-    if "d" in fmt or "h" in fmt or "s" in fmt:
-        return None
-    if "m" in fmt:
-        return "month"
-    if "y" in fmt:
-        return "year"
-    return None
-
-
-def _value(cell: Any) -> Any:
-    value = getattr(cell, "value", None)
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, dt.datetime):
-        day_less = _day_less(getattr(cell, "number_format", "") or "")
-        if day_less == "month":
-            return f"{value:%b %Y}"
-        if day_less == "year":
-            return str(value.year)
-        if value.time() == dt.time(0):
-            return value.date()
-    return value
-
-
-def _text(value: Any) -> Any:
-    """A value for a text field: dates written the UK way."""
-    if isinstance(value, dt.datetime):
-        return value.strftime("%d/%m/%Y %H:%M")
-    if isinstance(value, dt.date):
-        return value.strftime("%d/%m/%Y")
-    return value
-
 
 blank = normalise.blank
 
@@ -173,7 +134,7 @@ class Sheet:
         return cell_ref(self.title, row, col)
 
     def span(self, row: int, first: int, last: int) -> str:
-        return f"{L.sheet_ref(self.title)}!{get_column_letter(first)}{row}:{get_column_letter(last)}{row}"
+        return f"{sheet_ref(self.title)}!{get_column_letter(first)}{row}:{get_column_letter(last)}{row}"
 
     @property
     def rows(self) -> int:
@@ -195,7 +156,7 @@ def _load(ws) -> tuple[Grid, bool]:
     for row in ws.iter_rows(min_row=1, min_col=1, max_col=MAX_COLUMNS):
         if len(grid) == MAX_ROWS:
             return grid, True
-        grid.append(tuple(_value(c) for c in row))
+        grid.append(tuple(cell_value(c) for c in row))
     while grid and all(blank(v) for v in grid[-1]):
         grid.pop()
     return grid, False
@@ -320,7 +281,7 @@ class FacultyWorkbookReader:
             if sheet is None:
                 raw, where = None, f"sheet '{title}' not found (expected '{label.text}' there)"
             elif (found := self._find(sheet, label)) is None:
-                raw, where = None, f"{L.sheet_ref(sheet.title)}: no row labelled '{label.text}' in column A"
+                raw, where = None, f"{sheet_ref(sheet.title)}: no row labelled '{label.text}' in column A"
             else:
                 raw, where = sheet.get(*found), sheet.ref(*found)
             if label.kind == "stage":
@@ -329,7 +290,7 @@ class FacultyWorkbookReader:
                 what = "The date submitted" if label.pointer == "/submission_date" else "A sign-off date"
                 self.b.day(label.pointer, raw, where, what)
             else:
-                self.b.text(label.pointer, _text(raw), where)
+                self.b.text(label.pointer, cell_text(raw), where)
 
     def _stage(self, raw: Any, where: str) -> None:
         self.b.at("/stage", where)
@@ -368,7 +329,7 @@ class FacultyWorkbookReader:
             return
         found = self._table(sheet, L.STAFF_COLUMNS, ("name", "headcount"))
         if found is None:
-            self.b.at("/technicians", f"{L.sheet_ref(sheet.title)}: headings ("
+            self.b.at("/technicians", f"{sheet_ref(sheet.title)}: headings ("
                       + ", ".join(c.heading for c in L.STAFF_COLUMNS) + ") not found")
             return
         header, col = found
@@ -380,7 +341,7 @@ class FacultyWorkbookReader:
         total_row = None
         i = 0
         for r in rows:
-            raw_name = _text(get(r, "name"))
+            raw_name = cell_text(get(r, "name"))
             name = "" if blank(raw_name) else str(raw_name).strip()
             if L.key(name) in L.TOTAL_KEYS and total_row is None:
                 total_row = r
@@ -412,7 +373,7 @@ class FacultyWorkbookReader:
 
         def span(name: str) -> str:
             letter = get_column_letter(col[name])
-            return (f"{L.sheet_ref(sheet.title)}!{letter}{area_rows[0]}:{letter}{area_rows[-1]} "
+            return (f"{sheet_ref(sheet.title)}!{letter}{area_rows[0]}:{letter}{area_rows[-1]} "
                     f"(sum of the faculties; no '{L.TOTAL_ROW}' row)")
 
         self.b.at("/technicians/headcount", span("headcount"))
@@ -453,8 +414,8 @@ class FacultyWorkbookReader:
     def _registrations(self, sheet: Sheet, col: dict[str, int], rows: list[int]) -> None:
         i = 0
         for r in rows:
-            raw_name, raw_count = _text(sheet.get(r, col["name"])), sheet.get(r, col["count"])
-            raw_label = _text(sheet.get(r, col["label"])) if "label" in col else None
+            raw_name, raw_count = cell_text(sheet.get(r, col["name"])), sheet.get(r, col["count"])
+            raw_label = cell_text(sheet.get(r, col["label"])) if "label" in col else None
             name = "" if blank(raw_name) else str(raw_name).strip()
             label = None if blank(raw_label) else str(raw_label).strip()
             shown = name or label or "this registration"
@@ -486,7 +447,7 @@ class FacultyWorkbookReader:
     def _metrics(self, sheet: Sheet, col: dict[str, int], rows: list[int]) -> None:
         i = 0
         for r in rows:
-            raw_name, raw = _text(sheet.get(r, col["name"])), sheet.get(r, col["count"])
+            raw_name, raw = cell_text(sheet.get(r, col["name"])), sheet.get(r, col["count"])
             if blank(raw_name):
                 self._incomplete(sheet.ref(r, col["name"]), "This row gives a number but not what it counts.")
                 continue
@@ -560,7 +521,7 @@ class FacultyWorkbookReader:
 
     def _initiative(self, pointer: str, i: int, item: Item) -> None:
         sheet, r, col = item.sheet, item.row, item.cols
-        self.b.text(f"{pointer}/{i}/text", _text(sheet.get(r, col["text"])), sheet.ref(r, col["text"]))
+        self.b.text(f"{pointer}/{i}/text", cell_text(sheet.get(r, col["text"])), sheet.ref(r, col["text"]))
         if item.theme is not None:
             self.b.set(f"{pointer}/{i}/theme", item.theme.value, self._theme_place(item))
 
@@ -574,7 +535,7 @@ class FacultyWorkbookReader:
         cell = lambda name: sheet.ref(r, col[name]) if name in col else sheet.span(  # noqa: E731
             r, min(col.values()), max(col.values()))
         for name in ("action", "owner", "evidence"):
-            self.b.text(f"{prefix}/{name}", _text(get(name)), cell(name))
+            self.b.text(f"{prefix}/{name}", cell_text(get(name)), cell(name))
         self.b.due(f"{prefix}/due", get("due"), cell("due"))
         if "status" in col:
             self.b.enum(f"{prefix}/status", get("status"), cell("status"), normalise.parse_status,

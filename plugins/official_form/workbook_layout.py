@@ -14,7 +14,6 @@ Two kinds of sheet:
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -299,13 +298,3 @@ INSTRUCTIONS_TEXT = (
     "each problem is reported with its cell, e.g. 'Action plan'!D5.",
     "",
 )
-
-_SIMPLE_SHEET_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")
-_CELL_LIKE = re.compile(r"[A-Za-z]{1,3}\d+|[RrCc]\d*", re.ASCII)
-
-
-def sheet_ref(title: str) -> str:
-    """A sheet name as Excel writes it in a reference: quoted when it holds spaces or punctuation."""
-    if _SIMPLE_SHEET_NAME.fullmatch(title) and not _CELL_LIKE.fullmatch(title):
-        return title
-    return "'" + title.replace("'", "''") + "'"

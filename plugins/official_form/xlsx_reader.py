@@ -8,7 +8,6 @@ cached values of formulas; the file's size and zip limits were checked before th
 
 from __future__ import annotations
 
-import datetime as dt
 import html
 import io
 import re
@@ -21,6 +20,7 @@ from openpyxl.utils import get_column_letter
 from pipeline import normalise
 from pipeline.builder import ReturnBuilder
 from pipeline.plugin_api import WHOLE_FILE, ParseContext, ParseResult, PluginInfo, SourceFile
+from pipeline.cells import cell_ref, cell_text, cell_value, sheet_ref
 from plugins.official_form import workbook_layout as L
 
 MAX_WORKBOOK_XML = 20 * 1024 * 1024
@@ -67,49 +67,6 @@ def template_score(data: bytes) -> float:
         return 0.0
 
 
-def cell_ref(title: str, row: int, col: int) -> str:
-    """``Organisation!B6``, ``'Action plan'!D5``."""
-    return f"{L.sheet_ref(title)}!{get_column_letter(col)}{row}"
-
-
-def _day_less(number_format: str) -> str | None:
-    """'month' or 'year' for a date format without a day (Excel turns 'Sep 2019' into one)."""
-    fmt = re.sub(r'"[^"]*"|\[[^\]]*\]|\\.', "", number_format or "").lower()
-    if "d" in fmt or "h" in fmt or "s" in fmt:
-        return None
-    if "m" in fmt:
-        return "month"
-    if "y" in fmt:
-        return "year"
-    return None
-
-
-def _value(cell) -> Any:
-    """A cell's value as the builder wants it: whole floats as int, dates at midnight as dates, and
-    a date typed as a month or year ('Sep 2019', which Excel stores as 1 Sep 2019) back as text."""
-    value = cell.value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, dt.datetime):
-        day_less = _day_less(getattr(cell, "number_format", "") or "")
-        if day_less == "month":
-            return f"{value:%b %Y}"
-        if day_less == "year":
-            return str(value.year)
-        if value.time() == dt.time(0):
-            return value.date()
-    return value
-
-
-def _text(value: Any) -> Any:
-    """A value for a text field: dates written the UK way."""
-    if isinstance(value, dt.datetime):
-        return value.strftime("%d/%m/%Y %H:%M")
-    if isinstance(value, dt.date):
-        return value.strftime("%d/%m/%Y")
-    return value
-
-
 def _blank(value: Any) -> bool:
     return normalise.blank(value)
 
@@ -143,7 +100,7 @@ def _load(ws) -> tuple[Grid, bool]:
             # Formatting alone can leave many empty rows in a file; only values beyond count.
             more = any(not _blank(c.value) for _, row in zip(range(MAX_SCAN_BEYOND), rows) for c in row)
             return grid, more
-        grid.append(tuple(_value(cell) for cell in row))
+        grid.append(tuple(cell_value(cell) for cell in row))
     while grid and all(_blank(v) for v in grid[-1]):
         grid.pop()
     return grid, False
@@ -270,7 +227,7 @@ class WorkbookReader:
             return None, f"{self.absent(layout)}: expected '{q.label}' there"
         found = self._find(sheet, q)
         if found is None:
-            return None, f"{L.sheet_ref(sheet.title)}: no row labelled '{q.label}' in column A"
+            return None, f"{sheet_ref(sheet.title)}: no row labelled '{q.label}' in column A"
         return sheet.get(*found), sheet.ref(*found)
 
     def _questions(self, layout: L.QuestionSheet, skip: frozenset[str] = frozenset()) -> None:
@@ -282,7 +239,7 @@ class WorkbookReader:
                 what = "The submission date" if q.pointer == "/submission_date" else "A sign-off date"
                 self.b.day(q.pointer, raw, location, what)
             else:
-                self.b.text(q.pointer, _text(raw), location)
+                self.b.text(q.pointer, cell_text(raw), location)
 
     def _stage(self) -> None:
         question = next(q for q in L.ORGANISATION.questions if q.pointer == "/stage")
@@ -326,7 +283,7 @@ class WorkbookReader:
         if table is None:
             sheet = self.sheet(layout)
             self.b.at(pointer, self.absent(layout) if sheet is None else
-                      f"{L.sheet_ref(sheet.title)}: headings ({', '.join(c.heading for c in layout.columns)}) "
+                      f"{sheet_ref(sheet.title)}: headings ({', '.join(c.heading for c in layout.columns)}) "
                       "not found")
             return None
         sheet, header, mapping = table
@@ -335,7 +292,7 @@ class WorkbookReader:
                 if any(not _blank(sheet.get(r, c)) for c in used)]
         first_col, last_col = get_column_letter(used[0]), get_column_letter(used[-1])
         if rows:
-            self.b.at(pointer, f"{L.sheet_ref(sheet.title)}!{first_col}{rows[0]}:{last_col}{rows[-1]}")
+            self.b.at(pointer, f"{sheet_ref(sheet.title)}!{first_col}{rows[0]}:{last_col}{rows[-1]}")
         else:
             self.b.at(pointer, sheet.ref(header + 1, used[0]))
         return sheet, header, mapping, rows
@@ -356,7 +313,7 @@ class WorkbookReader:
         area_rows: list[int] = []
         total_row = None
         for r in rows:
-            name = _text(get(r, "name"))
+            name = cell_text(get(r, "name"))
             name = "" if _blank(name) else str(name).strip()
             if TOTAL_RE.match(name):
                 total_row = r
@@ -383,7 +340,7 @@ class WorkbookReader:
 
         def span(name: str) -> str:
             letter = get_column_letter(col[name])
-            return f"{L.sheet_ref(sheet.title)}!{letter}{area_rows[0]}:{letter}{area_rows[-1]} (sum of the areas)"
+            return f"{sheet_ref(sheet.title)}!{letter}{area_rows[0]}:{letter}{area_rows[-1]} (sum of the areas)"
 
         # Without a Total row the totals are the sums of the areas, when every area's figure is known.
         if counts and None not in counts:
@@ -400,7 +357,7 @@ class WorkbookReader:
         get = lambda r, name: sheet.get(r, col[name]) if name in col else None  # noqa: E731
         i = 0
         for r in rows:
-            raw_name, raw_count, raw_label = get(r, "register"), get(r, "count"), _text(get(r, "label"))
+            raw_name, raw_count, raw_label = get(r, "register"), get(r, "count"), cell_text(get(r, "label"))
             if TOTAL_RE.match(str(raw_name or "")):
                 continue
             shown = str(raw_name).strip() if not _blank(raw_name) else str(raw_label or "").strip()
@@ -440,7 +397,7 @@ class WorkbookReader:
         sheet, _, col, rows = found
         i = 0
         for r in rows:
-            name, raw = _text(sheet.get(r, col["name"])), sheet.get(r, col["count"])
+            name, raw = cell_text(sheet.get(r, col["name"])), sheet.get(r, col["count"])
             if _blank(name):
                 self._incomplete(sheet.ref(r, col["name"]), "This row gives a number but not what it counts.")
                 continue
@@ -469,7 +426,7 @@ class WorkbookReader:
         get = lambda r, name: sheet.get(r, col[name]) if name in col else None  # noqa: E731
         cell = lambda r, name: sheet.ref(r, col.get(name, col["text"]))  # noqa: E731
         for r in rows:
-            text = _text(get(r, "text"))
+            text = cell_text(get(r, "text"))
             if _blank(text):
                 self._incomplete(cell(r, "text"), "This initiative has no description.")
                 continue
@@ -499,7 +456,7 @@ class WorkbookReader:
         get = lambda r, name: sheet.get(r, col[name]) if name in col else None  # noqa: E731
         for i, r in enumerate(rows):
             prefix = f"/action_plan/{i}"
-            row_ref = f"{L.sheet_ref(sheet.title)}!{get_column_letter(min(col.values()))}{r}:" \
+            row_ref = f"{sheet_ref(sheet.title)}!{get_column_letter(min(col.values()))}{r}:" \
                       f"{get_column_letter(max(col.values()))}{r}"
             self.b.set(prefix, {}, row_ref)  # every non-blank row is an action, however bare
             cell = lambda name: sheet.ref(r, col[name]) if name in col else row_ref  # noqa: E731
@@ -507,7 +464,7 @@ class WorkbookReader:
                 self.b.enum(f"{prefix}/theme", get(r, "theme"), cell("theme"), _theme, "Technician Commitment theme",
                             ", ".join(L.THEMES))
             for name in ("action", "owner", "evidence"):
-                self.b.text(f"{prefix}/{name}", _text(get(r, name)), cell(name))
+                self.b.text(f"{prefix}/{name}", cell_text(get(r, name)), cell(name))
             self.b.due(f"{prefix}/due", get(r, "due"), cell("due"))
             if "status" in col:
                 self.b.enum(f"{prefix}/status", get(r, "status"), cell("status"), normalise.parse_status,
