@@ -285,6 +285,84 @@ def demo(
     raise typer.Exit(0 if summary.success else 1)
 
 
+class Role(StrEnum):
+    steering = "steering"
+    reviewer = "reviewer"
+    institution = "institution"
+
+
+@app.command()
+def benchmarks(
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON array.")] = False,
+    signatory: Annotated[str | None, typer.Option(help="Only this signatory (slug).")] = None,
+    group: Annotated[str | None, typer.Option(help="Only this peer group (e.g. 'all', 'nation:Scotland').")] = None,
+    metric: Annotated[str | None, typer.Option(help="Only this metric id (see docs/methodology.md).")] = None,
+    export: Annotated[Path | None, typer.Option(help="Also write the rows to a .csv or .xlsx file (formula-safe).")] = None,
+    role: Annotated[Role, typer.Option(help="Publish for this audience: disclosure control for all but steering.")] = Role.steering,
+    viewer: Annotated[str | None, typer.Option(help="With --role institution: the institution's own slug.")] = None,
+    home: HomeOption = None,
+) -> None:
+    """Each signatory's position on each metric against each of its peer groups, from the snapshot."""
+    from pipeline.benchmarks import disclosure
+    from pipeline.snapshot import open_snapshot
+
+    if role is Role.institution and not viewer:
+        typer.echo("error: --role institution needs --viewer SLUG", err=True)
+        raise typer.Exit(2)
+    try:
+        con = open_snapshot(_paths(home))
+    except FileNotFoundError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    where, params = [], []
+    for column, value in (("p.signatory", signatory), ("p.group_id", group), ("p.metric", metric)):
+        if value:
+            where.append(f"{column} = ?")
+            params.append(value)
+    with con:
+        rows = con.execute(f"""
+            SELECT p.signatory, s.name AS signatory_name, p.metric, c.name AS metric_name, c.unit, c.direction,
+                   p.group_id, g.label AS group_label, p.value, p.n, p.median, p.q1, p.q3, p.median_low,
+                   p.median_high, p.diff, p.diff_low, p.diff_high, p.quintile, p.quintile_label, p.wording
+            FROM bench_positions p JOIN bench_metric_catalogue c USING (metric)
+            JOIN bench_peer_groups g USING (group_id) JOIN signatories s ON s.slug = p.signatory
+            {"WHERE " + " AND ".join(where) if where else ""}
+            ORDER BY p.signatory, p.metric, p.group_id""", params).pl()
+    rows = disclosure.disclose({"positions": rows}, viewer, role.value)["positions"]
+    if export:
+        from pipeline.benchmarks import export as exporter
+
+        (exporter.to_xlsx if export.suffix.lower() == ".xlsx" else exporter.to_csv)(rows, export)
+    if as_json:
+        sys.stdout.write(json.dumps(rows.to_dicts(), indent=2, default=str) + "\n")
+        return
+    table = Table("signatory", "metric", "group", "value", "median [95% interval]", "quintile", "wording",
+                  title=f"{rows.height} positions")
+    for r in rows.head(200).iter_rows(named=True):
+        interval = "" if r["median"] is None else f"{r['median']:.3g} [{r['median_low']:.3g}, {r['median_high']:.3g}]"
+        value = r["value"] if isinstance(r["value"], str) else f"{r['value']:.3g}"
+        table.add_row(str(r["signatory"]), r["metric"], r["group_id"], value, interval, r["quintile_label"] or "",
+                      r["wording"] or "")
+    Console().print(table)
+    if rows.height > 200:
+        Console().print(f"(first 200 of {rows.height}; use --json or --export for all)")
+
+
+@app.command()
+def methodology(
+    out: Annotated[Path | None, typer.Option(help="Write to this file instead of printing.")] = None,
+) -> None:
+    """The methodology document (every metric and method, in plain English and technically)."""
+    from pipeline.benchmarks.methodology import render
+
+    text = render()
+    if out:
+        out.write_text(text, encoding="utf-8")
+        typer.echo(f"wrote {out}")
+    else:
+        sys.stdout.write(text)
+
+
 plugin_app = typer.Typer(help="Work on plugins.", no_args_is_help=True)
 app.add_typer(plugin_app, name="plugin")
 

@@ -198,7 +198,7 @@ def test_definitions_load_with_assets_checks_sensor_and_job():
     d = defs()
     keys = {k.to_user_string() for k in d.resolve_all_asset_keys()}
     assert keys == {"signatory_register", "hesa_reference", "raw_submissions", "parsed_returns",
-                    "validated_returns", "warehouse_tables", "published_snapshot"}
+                    "validated_returns", "warehouse_tables", "benchmarks", "published_snapshot"}
     checks = {c.name for c in d.resolve_asset_graph().asset_check_keys}
     assert {"no_internal_failures", "every_landed_file_accounted_for", "great_expectations_suite",
             "snapshot_matches_warehouse"} <= checks

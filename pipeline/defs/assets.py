@@ -1,5 +1,5 @@
 """The asset graph, top to bottom: register and HESA reference; raw submissions from the landing
-zone; parsed returns; validated returns; warehouse tables; the published snapshot.
+zone; parsed returns; validated returns; warehouse tables; benchmarks; the published snapshot.
 
 One run takes every landed file not yet in the warehouse (a batch, not a partition per file:
 Dagster's per-run overhead is seconds, so a sector of hundreds of files loads in one run). Each
@@ -101,7 +101,18 @@ def warehouse_tables(context: dg.AssetExecutionContext, techbench: TechbenchReso
                                           "accepted_in_total": totals[1]})
 
 
-@dg.asset(group_name="warehouse", deps=[warehouse_tables],
+@dg.asset(group_name="benchmarks", deps=[warehouse_tables],
+          description="Metrics, peer groups, positions, trends, plan lineage, HESA reconciliation, the "
+                      "submission tracker and Appendix A adoption (polars), as bench_* tables.")
+def benchmarks(techbench: TechbenchResource) -> dg.MaterializeResult:
+    from pipeline.benchmarks import compute
+
+    with warehouse.connect(techbench.paths.warehouse) as con:
+        counts = compute.run(con)
+    return dg.MaterializeResult(metadata={name: rows for name, rows in counts.items()})
+
+
+@dg.asset(group_name="warehouse", deps=[benchmarks],
           description="The read-only copy of the warehouse that the dashboard and CLI readers use.")
 def published_snapshot(context: dg.AssetExecutionContext, techbench: TechbenchResource) -> dg.MaterializeResult:
     with warehouse.connect(techbench.paths.warehouse) as con:
@@ -110,7 +121,7 @@ def published_snapshot(context: dg.AssetExecutionContext, techbench: TechbenchRe
 
 
 PIPELINE = [signatory_register, hesa_reference, raw_submissions, parsed_returns, validated_returns,
-            warehouse_tables, published_snapshot]
+            warehouse_tables, benchmarks, published_snapshot]
 
 # In-process: the steps share one DuckDB file (one writer at a time), and a step per subprocess
 # would add seconds to every run for nothing; parsing is parallel inside its own step.

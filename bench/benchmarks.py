@@ -1,0 +1,119 @@
+"""Time the benchmark computation at sector scale.
+
+    .venv/bin/python bench/benchmarks.py
+
+Builds DuckDB warehouses of 1,000 and 10,000 synthetic signatories x 5 stages straight in polars
+(build time not counted: the generator and the plugins are measured by bench/generate.py and
+bench/pipeline.py), then times loading the frames, computing every benchmark and writing the
+bench_* tables, and prints both times and the growth exponent between them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+
+import numpy as np  # noqa: E402
+import polars as pl  # noqa: E402
+
+from pipeline import warehouse  # noqa: E402
+from pipeline.benchmarks import compute  # noqa: E402
+from pipeline.schema import ActionStatus, DatePrecision, Register, Theme  # noqa: E402
+
+THEMES = [t.value for t in Theme]
+WORDS = ("technician network", "career pathways framework", "apprenticeship programme", "registration cohort",
+         "staff survey", "awards scheme", "succession planning", "secondment programme", "job descriptions")
+
+
+def build(con, n: int, stages: int, seed: int) -> int:
+    rng = np.random.default_rng(seed)
+    slugs = [f"sig-{i:05d}" for i in range(n)]
+    signed = dt.date(2017, 5, 1)
+    signatories = pl.DataFrame({
+        "slug": slugs, "name": [f"Synthetic {s}" for s in slugs],
+        "type": rng.choice(["university", "research institute", "other"], n, p=[.8, .15, .05]),
+        "nation": rng.choice(["England", "Scotland", "Wales", "Northern Ireland", "international"], n,
+                             p=[.8, .1, .05, .03, .02]),
+        "ukprn": [None] * n, "signed": [signed + dt.timedelta(days=int(d)) for d in rng.integers(0, 2500, n)],
+        "cohort": rng.choice(["2017 founders", "2018", "2019", "2020"], n),
+        "mission_group": rng.choice(["Russell Group", "MillionPlus", None], n, p=[.2, .2, .6]),
+        "peer_groups": [["Synthetic network"] if x else [] for x in rng.random(n) < .3],
+        "plugin": ["official_form"] * n, "synthetic": [True] * n, "source": ["bench"] * n})
+    warehouse.replace_table(con, "signatories", signatories)
+    rows = n * stages
+    sig = np.repeat(np.array(slugs), stages)
+    stage = np.tile(np.arange(1, stages + 1), n)
+    sid = [f"{s}|{k}|x" for s, k in zip(sig, stage)]
+    sub_date = [dt.date(2018, 6, 1) + dt.timedelta(days=int(730 * (k - 1) + d))
+                for k, d in zip(stage, rng.integers(0, 300, rows))]
+    headcount = rng.integers(20, 1000, rows)
+    received = [dt.datetime.combine(d, dt.time(12), dt.UTC) for d in sub_date]
+    con.register("s", pl.DataFrame({
+        "submission_id": sid, "sha256": ["x"] * rows, "signatory": sig, "stage": stage, "file": ["f"] * rows,
+        "original_name": ["f"] * rows, "sender": ["bench"] * rows, "received_at": received,
+        "size": [1] * rows, "plugin": ["official_form"] * rows, "status": ["accepted"] * rows,
+        "errors": [0] * rows, "warnings": [0] * rows, "processed_at": received, "run_id": ["bench"] * rows,
+        "is_latest_valid": [True] * rows}).to_arrow())
+    con.execute("INSERT INTO submissions SELECT * FROM s")
+    con.register("r", pl.DataFrame({
+        "submission_id": sid, "signatory": sig, "stage": stage, "schema_version": ["1.0"] * rows,
+        "synthetic": [True] * rows, "signatory_name": sig, "submission_date": sub_date,
+        "lead_name": ["x"] * rows, "lead_email": ["x@example.ac.uk"] * rows, "lead_phone": ["0"] * rows,
+        "profile": ["p"] * rows, "technician_definition": ["d"] * rows, "technicians_narrative": ["n"] * rows,
+        "headcount": headcount, "fte": headcount * 0.9, "technician_voice": ["v"] * rows,
+        "published_url": ["https://x.example.ac.uk"] * rows, "lead_signoff_name": ["a"] * rows,
+        "lead_signoff_date": sub_date, "head_signoff_name": ["b"] * rows, "head_signoff_date": sub_date,
+        "plan_horizon_months": np.where(stage <= 2, 24, 36), "canonical": ["{}"] * rows}).to_arrow())
+    con.execute("INSERT INTO returns SELECT * FROM r")
+    per = 12
+    a_sid = np.repeat(np.array(sid), per)
+    a_date = np.repeat(np.array(sub_date, dtype="datetime64[D]"), per)
+    k = rows * per
+    con.register("a", pl.DataFrame({
+        "submission_id": a_sid, "ordinal": np.tile(np.arange(per), rows),
+        "theme": rng.choice(THEMES, k), "action": [f"Deliver the {w}" for w in rng.choice(WORDS, k)],
+        "owner": rng.choice(["HR Director", None], k, p=[.9, .1]),
+        "due_precision": rng.choice([p.value for p in DatePrecision], k),
+        "due_end": (a_date + rng.integers(60, 700, k).astype("timedelta64[D]")).astype("datetime64[D]"),
+        "due_text": ["Sep 2020"] * k, "evidence": rng.choice(["survey", None], k, p=[.9, .1]),
+        "status": rng.choice([s.value for s in ActionStatus], k)}).to_arrow())
+    con.execute("INSERT INTO return_actions SELECT * FROM a")
+    regs = [r.value for r in Register]
+    g = rows * 3
+    con.register("g", pl.DataFrame({
+        "submission_id": np.repeat(np.array(sid), 3), "ordinal": np.tile(np.arange(3), rows),
+        "register": rng.choice(regs, g), "label": [None] * g, "count": rng.integers(0, 20, g)}).to_arrow())
+    con.execute("INSERT INTO return_registrations SELECT * FROM g")
+    i = rows * 6
+    con.register("i", pl.DataFrame({
+        "submission_id": np.repeat(np.array(sid), 6), "ordinal": np.tile(np.arange(6), rows),
+        "phase": rng.choice(["before", "since"], i), "theme": rng.choice(THEMES, i),
+        "text": [f"A {w}" for w in rng.choice(WORDS, i)]}).to_arrow())
+    con.execute("INSERT INTO return_initiatives SELECT * FROM i")
+    return rows
+
+
+def main() -> None:
+    times = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in (1_000, 10_000):
+            con = warehouse.connect(Path(tmp) / f"w{n}.duckdb")
+            rows = build(con, n, 5, seed=n)
+            start = time.perf_counter()
+            counts = compute.run(con, dt.date(2026, 11, 1))
+            times[n] = time.perf_counter() - start
+            con.close()
+            print(f"{n:>6} signatories x 5 stages ({rows} returns): {times[n]:.2f} s "
+                  f"(positions {counts['positions']}, metric values {counts['metric_values']})")
+    exponent = math.log(times[10_000] / times[1_000]) / math.log(10)
+    print(f"growth exponent: {exponent:.2f}   (targets: 10,000 x 5 <= 5 s, exponent <= 1.2)")
+
+
+if __name__ == "__main__":
+    main()

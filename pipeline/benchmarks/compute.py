@@ -1,0 +1,74 @@
+"""All benchmarks from one set of frames, written back into the warehouse as ``bench_*`` tables.
+
+Order of work: stage deadlines (the tracker's) feed the timeliness metric; metric values for
+every latest valid return; each signatory's latest values against its peer groups; trends and
+plan lineage across stages; HESA reconciliation; the submission tracker; Appendix A adoption.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+import polars as pl
+
+from pipeline.benchmarks import groups, hesa_reconciliation, lineage, metrics, position, tagging, tracker
+from pipeline.benchmarks.catalogue import CATALOGUE
+from pipeline.benchmarks.frames import Frames, load_frames
+
+#: Tables written, in the warehouse and the snapshot (prefixed ``bench_``).
+TABLES = ("metric_catalogue", "metric_values", "peer_groups", "group_members", "positions", "sector_trends",
+          "signatory_trends", "action_lineage", "hesa_reconciliation", "tracker", "appendix_a_tags",
+          "appendix_a_adoption")
+
+
+def catalogue_frame() -> pl.DataFrame:
+    return pl.DataFrame([{"metric": m.id, "name": m.name, "definition": m.definition, "formula": m.formula,
+                          "unit": m.unit, "direction": m.direction, "kind": m.kind, "headline": m.headline,
+                          "fields": list(m.fields)} for m in CATALOGUE])
+
+
+def compute(frames: Frames, today: dt.date, cohorts: pl.DataFrame | None = None) -> dict[str, pl.DataFrame]:
+    cohorts = tracker.load_cohorts() if cohorts is None else cohorts
+    deadlines = tracker.deadlines(frames.signatories, frames.submissions, cohorts)
+    values = metrics.metric_values(frames, deadlines)
+    latest = metrics.latest_values(values)
+    headcounts = latest.filter(pl.col("metric") == "headcount").select("signatory", headcount=pl.col("value"))
+    peer_groups, members = groups.peer_groups(frames.signatories, headcounts)
+    positions = position.positions(latest.select("signatory", "metric", "value"), members,
+                                   {m.id: m.direction for m in CATALOGUE})
+    tags = tagging.tag_frames(frames)
+    return {
+        "metric_catalogue": catalogue_frame(),
+        "metric_values": values,
+        "peer_groups": peer_groups,
+        "group_members": members,
+        "positions": positions,
+        "sector_trends": lineage.sector_trends(values),
+        "signatory_trends": lineage.signatory_trends(values),
+        "action_lineage": lineage.action_lineage(frames.actions, frames.returns),
+        "hesa_reconciliation": hesa_reconciliation.reconcile(frames.returns, frames.signatories, frames.hesa),
+        "tracker": tracker.tracker(frames.signatories, frames.submissions, cohorts, today),
+        "appendix_a_tags": tags,
+        "appendix_a_adoption": tagging.adoption(tags, frames.returns),
+    }
+
+
+def write(con: duckdb.DuckDBPyConnection, tables: dict[str, pl.DataFrame]) -> None:
+    """Replace every ``bench_*`` table in one transaction."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for name, frame in tables.items():
+            con.register("incoming", frame.to_arrow())
+            con.execute(f"CREATE OR REPLACE TABLE bench_{name} AS SELECT * FROM incoming")
+            con.unregister("incoming")
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+
+
+def run(con: duckdb.DuckDBPyConnection, today: dt.date | None = None) -> dict[str, int]:
+    tables = compute(load_frames(con), today or dt.date.today())
+    write(con, tables)
+    return {name: frame.height for name, frame in tables.items()}
