@@ -20,19 +20,16 @@ import zipfile
 from dataclasses import dataclass
 from typing import Any
 
-import openpyxl
-from openpyxl.utils import get_column_letter
-
-from pipeline import normalise
+from pipeline import normalise, workbook
 from pipeline.builder import ReturnBuilder
 from pipeline.plugin_api import WHOLE_FILE, ParseContext, ParseResult, PluginInfo, SourceFile
 from pipeline.schema import Register, Theme
-from pipeline.cells import cell_ref, cell_text, cell_value, sheet_ref
+from pipeline.cells import cell_text, sheet_ref
+from pipeline.workbook import Table, add_registration, incomplete, open_workbook, read_metrics, read_sheet, row_number
 from plugins.faculty_workbook import layout as L
 
 #: Largest ``xl/workbook.xml`` detect() will read (a real one is a few kB).
 MAX_WORKBOOK_XML = 20 * 1024 * 1024
-MAX_ROWS = 5_000
 MAX_COLUMNS = 12
 #: Columns searched for a label (a column may have been inserted before it).
 LABEL_COLUMNS = 3
@@ -42,8 +39,6 @@ BANNER_ROWS = 6
 STAGE_RE = re.compile(r"^\s*(?:stage\s*)?([123])(?:\.0+)?\s*$", re.I)
 REF_NUMBER_RE = re.compile(r"^\s*[A-Za-z]*\s*[-.]?\s*(\d{1,6})\s*$")
 _SHEET_NAME_RE = re.compile(rb'<(?:\w+:)?sheet\b[^>]*?\bname="([^"]*)"')
-
-Grid = list[tuple[Any, ...]]
 
 
 # --- detection ---------------------------------------------------------------------------------
@@ -119,47 +114,16 @@ def _safe(parse):
 parse_int, parse_float = _safe(normalise.parse_int), _safe(normalise.parse_float)
 
 
-@dataclass
-class Sheet:
-    title: str
-    grid: Grid
-    order: int  # position in the workbook
+class Sheet(workbook.Sheet):
+    """A worksheet that knows its place in the workbook and reads its labels as keys."""
 
-    def get(self, row: int, col: int) -> Any:
-        if 1 <= row <= len(self.grid) and 1 <= col <= len(self.grid[row - 1]):
-            return self.grid[row - 1][col - 1]
-        return None
-
-    def ref(self, row: int, col: int) -> str:
-        return cell_ref(self.title, row, col)
-
-    def span(self, row: int, first: int, last: int) -> str:
-        return f"{sheet_ref(self.title)}!{get_column_letter(first)}{row}:{get_column_letter(last)}{row}"
-
-    @property
-    def rows(self) -> int:
-        return len(self.grid)
+    def __init__(self, title: str, grid: workbook.Grid, order: int) -> None:
+        super().__init__(title, grid)
+        self.order = order  # position in the workbook
 
     def row_key(self, row: int, col: int) -> str:
         value = self.get(row, col)
         return L.key(str(value)) if isinstance(value, str) else ""
-
-    def filled(self, row: int, cols: list[int] | None = None) -> bool:
-        cols = cols if cols is not None else range(1, MAX_COLUMNS + 1)
-        return any(not blank(self.get(row, c)) for c in cols)
-
-
-def _load(ws) -> tuple[Grid, bool]:
-    """A sheet's values (at most MAX_ROWS x MAX_COLUMNS); True as well when rows were cut."""
-    ws.reset_dimensions()  # some writers declare wrong dimensions; read what is there
-    grid: Grid = []
-    for row in ws.iter_rows(min_row=1, min_col=1, max_col=MAX_COLUMNS):
-        if len(grid) == MAX_ROWS:
-            return grid, True
-        grid.append(tuple(cell_value(c) for c in row))
-    while grid and all(blank(v) for v in grid[-1]):
-        grid.pop()
-    return grid, False
 
 
 def _header(sheet: Sheet, row: int, columns: tuple[L.Column, ...]) -> dict[str, int]:
@@ -197,12 +161,8 @@ class FacultyWorkbookReader:
         self.theme_sheets: list[tuple[Sheet, Theme | None]] = []
 
     def read(self) -> ParseResult:
-        try:
-            wb = openpyxl.load_workbook(io.BytesIO(self.source.data), read_only=True, data_only=True)
-        except Exception:  # openpyxl raises many kinds on damaged packages
-            self.b.issue("file.corrupt", "error", None, WHOLE_FILE,
-                         "This Excel file could not be opened; it may be damaged or not an .xlsx workbook. "
-                         "Open it in Excel, save it as .xlsx (Excel Workbook) and send it again.")
+        wb = open_workbook(self.b, self.source.data)
+        if wb is None:
             return ParseResult(None, self.b.issues)
         try:
             self._open_sheets(wb)
@@ -241,16 +201,9 @@ class FacultyWorkbookReader:
                 self.b.issue("sheet.duplicate", "warning", None, f"sheet '{ws.title}'",
                              f"A second sheet for {role[1].value if role[1] else 'cross-cutting work'} "
                              f"('{ws.title}') is also read; keep one sheet per theme.")
-            try:
-                grid, cut = _load(ws)
-            except Exception:
-                self.b.issue("file.corrupt", "error", None, f"sheet '{ws.title}'",
-                             f"The sheet '{ws.title}' could not be read; the file may be damaged. "
-                             "Open it in Excel, save it again and send it again.")
+            grid = read_sheet(self.b, ws, MAX_COLUMNS)
+            if grid is None:
                 continue
-            if cut:
-                self.b.issue("file.too_many_rows", "warning", None, f"sheet '{ws.title}'",
-                             f"Only the first {MAX_ROWS} rows of '{ws.title}' were read.")
             sheet = Sheet(ws.title, grid, order)
             if role[0] == "theme":
                 self.theme_sheets.append((sheet, role[1]))
@@ -335,7 +288,7 @@ class FacultyWorkbookReader:
         header, col = found
         self.b.at("/technicians", sheet.ref(header, col["name"]))
         get = lambda r, name: sheet.get(r, col[name]) if name in col else None  # noqa: E731
-        rows = [r for r in range(header + 1, sheet.rows + 1) if sheet.filled(r, list(col.values()))]
+        rows = [r for r in range(header + 1, sheet.rows + 1) if sheet.filled(r, col.values())]
         counts: list[int | None] = []
         ftes: list[float | None] = []
         total_row = None
@@ -372,8 +325,7 @@ class FacultyWorkbookReader:
             return
 
         def span(name: str) -> str:
-            letter = get_column_letter(col[name])
-            return (f"{sheet_ref(sheet.title)}!{letter}{area_rows[0]}:{letter}{area_rows[-1]} "
+            return (f"{sheet.range_ref(area_rows[0], col[name], area_rows[-1], col[name])} "
                     f"(sum of the faculties; no '{L.TOTAL_ROW}' row)")
 
         self.b.at("/technicians/headcount", span("headcount"))
@@ -391,9 +343,6 @@ class FacultyWorkbookReader:
         return self.b.parsed(pointer, raw, where, parse_float, f"{what} must be a number; found '{{raw}}'.",
                              rule="parse.number")
 
-    def _incomplete(self, location: str, message: str) -> None:
-        self.b.issue("row.incomplete", "warning", None, location, message + " The row is left out.")
-
     def _recognition(self) -> None:
         sheet = self.sheets.get("recognition")
         if sheet is None:
@@ -402,67 +351,36 @@ class FacultyWorkbookReader:
         metrics = self._table(sheet, L.METRIC_COLUMNS, ("name", "count"))
         headers = sorted(found[0] for found in (regs, metrics) if found)
 
-        def rows_after(header: int, cols: dict[str, int]) -> list[int]:
+        def table(header: int, cols: dict[str, int]) -> Table:
             end = min([h for h in headers if h > header], default=sheet.rows + 1)
-            return [r for r in range(header + 1, end) if sheet.filled(r, list(cols.values()))]
+            return Table(sheet, header, cols, [r for r in range(header + 1, end) if sheet.filled(r, cols.values())])
 
         if regs:
-            self._registrations(sheet, regs[1], rows_after(*regs))
+            self._registrations(table(*regs))
         if metrics:
-            self._metrics(sheet, metrics[1], rows_after(*metrics))
+            read_metrics(self.b, table(*metrics), parse_float)
 
-    def _registrations(self, sheet: Sheet, col: dict[str, int], rows: list[int]) -> None:
+    def _registrations(self, t: Table) -> None:
         i = 0
-        for r in rows:
-            raw_name, raw_count = cell_text(sheet.get(r, col["name"])), sheet.get(r, col["count"])
-            raw_label = cell_text(sheet.get(r, col["label"])) if "label" in col else None
+        for r in t.rows:
+            raw_name, raw_label = cell_text(t.get(r, "name")), cell_text(t.get(r, "label"))
             name = "" if blank(raw_name) else str(raw_name).strip()
             label = None if blank(raw_label) else str(raw_label).strip()
             shown = name or label or "this registration"
             if L.key(name) in L.TOTAL_KEYS:
                 continue
-            if blank(raw_count):
-                self._incomplete(sheet.ref(r, col["count"]), f"The number of technicians with {shown} is missing.")
-                continue
-            count = parse_int(raw_count)
+            count = row_number(self.b, t.get(r, "count"), t.ref(r, "count"),
+                               f"The number of technicians with {shown}", parse_int, "a whole number")
             if count is None:
-                self.b.issue("parse.number", "error", None, sheet.ref(r, col["count"]),
-                             f"The number of technicians with {shown} must be a whole number; found "
-                             f"'{str(raw_count).strip()}'. The row is left out.")
                 continue
             register = normalise.parse_register(name) if name else None
             if register is None:
                 if not name and label is None:
-                    self._incomplete(sheet.ref(r, col["name"]), "This row does not say which registration it counts.")
+                    incomplete(self.b, t.ref(r, "name"), "This row does not say which registration it counts.")
                     continue
                 # A registration beyond the known registers counts as 'other', under its own name.
                 register, label = Register.OTHER, label or name
-            prefix = f"/registrations/{i}"
-            self.b.set(f"{prefix}/name", register.value, sheet.ref(r, col["name"]))
-            if label is not None:
-                self.b.set(f"{prefix}/label", label, sheet.ref(r, col.get("label", col["name"])))
-            self.b.set(f"{prefix}/count", count, sheet.ref(r, col["count"]))
-            i += 1
-
-    def _metrics(self, sheet: Sheet, col: dict[str, int], rows: list[int]) -> None:
-        i = 0
-        for r in rows:
-            raw_name, raw = cell_text(sheet.get(r, col["name"])), sheet.get(r, col["count"])
-            if blank(raw_name):
-                self._incomplete(sheet.ref(r, col["name"]), "This row gives a number but not what it counts.")
-                continue
-            name = str(raw_name).strip()
-            if blank(raw):
-                self._incomplete(sheet.ref(r, col["count"]), f"The number for '{name}' is missing.")
-                continue
-            value = parse_float(raw)
-            if value is None:
-                self.b.issue("parse.number", "error", None, sheet.ref(r, col["count"]),
-                             f"The number for '{name}' must be a number; found '{str(raw).strip()}'. "
-                             "The row is left out.")
-                continue
-            self.b.set(f"/other_metrics/{i}/name", name, sheet.ref(r, col["name"]))
-            self.b.set(f"/other_metrics/{i}/count", value, sheet.ref(r, col["count"]))
+            add_registration(self.b, i, t, r, register.value, label, count)
             i += 1
 
     # --- theme sheets ------------------------------------------------------------------------------
@@ -528,12 +446,12 @@ class FacultyWorkbookReader:
     def _action(self, i: int, item: Item) -> None:
         sheet, r, col = item.sheet, item.row, item.cols
         prefix = f"/action_plan/{i}"
-        self.b.set(prefix, {}, sheet.span(r, min(col.values()), max(col.values())))
+        whole_row = sheet.range_ref(r, min(col.values()), r, max(col.values()))
+        self.b.set(prefix, {}, whole_row)
         if item.theme is not None:
             self.b.set(f"{prefix}/theme", item.theme.value, self._theme_place(item))
         get = lambda name: sheet.get(r, col[name]) if name in col else None  # noqa: E731
-        cell = lambda name: sheet.ref(r, col[name]) if name in col else sheet.span(  # noqa: E731
-            r, min(col.values()), max(col.values()))
+        cell = lambda name: sheet.ref(r, col[name]) if name in col else whole_row  # noqa: E731
         for name in ("action", "owner", "evidence"):
             self.b.text(f"{prefix}/{name}", cell_text(get(name)), cell(name))
         self.b.due(f"{prefix}/due", get("due"), cell("due"))

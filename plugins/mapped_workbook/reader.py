@@ -8,22 +8,19 @@ fields it would have held point at where it was expected, so "missing" findings 
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Callable
 from typing import Any
 
-import openpyxl
-from openpyxl.utils import get_column_letter
-
-from pipeline import normalise
+from pipeline import normalise, workbook
 from pipeline.builder import ReturnBuilder
 from pipeline.plugin_api import WHOLE_FILE, ParseContext, ParseResult, PluginInfo, SourceFile
-from pipeline.cells import cell_ref, cell_text, cell_value, sheet_ref
+from pipeline.cells import cell_text, sheet_ref
+from pipeline.workbook import (Table, add_registration, incomplete, open_workbook, read_metrics, read_sheet,
+                               row_number, rows_place)
 from plugins.mapped_workbook.mapping import CHOICES, CODED, SINGLE_FIELDS, Mapping, Target, canonical_value, key
 
-#: Rows and columns read per sheet; a return needs far fewer.
-MAX_ROWS = 5_000
+#: Columns read per sheet; a return needs far fewer.
 MAX_COLUMNS = 60
 #: Rows searched for a table's heading row.
 HEADER_SEARCH_ROWS = 500
@@ -50,24 +47,12 @@ def parse_cell(ref: str) -> tuple[int, int]:
 blank = normalise.blank
 
 
-class Sheet:
-    """One worksheet's values, read once into memory."""
+class Sheet(workbook.Sheet):
+    """One worksheet's values, with its labels looked up once per column."""
 
-    def __init__(self, title: str, grid: list[tuple[Any, ...]]) -> None:
-        self.title, self.grid = title, grid
+    def __init__(self, title: str, grid: workbook.Grid) -> None:
+        super().__init__(title, grid)
         self._labels: dict[int, dict[str, int]] = {}
-
-    @property
-    def rows(self) -> int:
-        return len(self.grid)
-
-    def get(self, row: int, col: int) -> Any:
-        if 1 <= row <= len(self.grid) and 1 <= col <= len(self.grid[row - 1]):
-            return self.grid[row - 1][col - 1]
-        return None
-
-    def ref(self, row: int, col: int) -> str:
-        return cell_ref(self.title, row, col)
 
     def find_label(self, col: int, keys: list[str]) -> int | None:
         """The first row whose cell in ``col`` reads one of ``keys``."""
@@ -80,18 +65,6 @@ class Sheet:
             self._labels[col] = index
         rows = [self._labels[col][k] for k in keys if k in self._labels[col]]
         return min(rows) if rows else None
-
-
-def _load(ws) -> tuple[list[tuple[Any, ...]], bool]:
-    ws.reset_dimensions()  # some writers declare wrong dimensions; read what is there
-    grid: list[tuple[Any, ...]] = []
-    for row in ws.iter_rows(min_row=1, min_col=1, max_col=MAX_COLUMNS):
-        if len(grid) == MAX_ROWS:
-            return grid, True
-        grid.append(tuple(cell_value(cell) for cell in row))
-    while grid and all(blank(v) for v in grid[-1]):
-        grid.pop()
-    return grid, False
 
 
 def _capital(text: str) -> str:
@@ -110,12 +83,8 @@ class MappedReader:
 
     # --- opening --------------------------------------------------------------------------------
     def read(self) -> ParseResult:
-        try:
-            wb = openpyxl.load_workbook(io.BytesIO(self.source.data), read_only=True, data_only=True)
-        except Exception:  # openpyxl raises many kinds on damaged packages
-            self.b.issue("file.corrupt", "error", None, WHOLE_FILE,
-                         "This Excel file could not be opened; it may be damaged or not an .xlsx. "
-                         "Open it in Excel, save it as .xlsx (Excel Workbook) and resend it.")
+        wb = open_workbook(self.b, self.source.data)
+        if wb is None:
             return ParseResult(None, self.b.issues)
         try:
             by_key: dict[str, Any] = {}
@@ -127,17 +96,9 @@ class MappedReader:
                 if ws is None:
                     self.missing.append(title)
                     continue
-                try:
-                    grid, cut = _load(ws)
-                except Exception:
-                    self.b.issue("file.corrupt", "error", None, f"sheet '{ws.title}'",
-                                 f"The sheet '{ws.title}' could not be read; the file may be damaged. "
-                                 "Open it in Excel, save it again and resend it.")
-                    continue
-                if cut:
-                    self.b.issue("file.too_many_rows", "warning", None, f"sheet '{ws.title}'",
-                                 f"Only the first {MAX_ROWS} rows of '{ws.title}' were read.")
-                self.sheets[key(title)] = Sheet(ws.title, grid)
+                grid = read_sheet(self.b, ws, MAX_COLUMNS)
+                if grid is not None:
+                    self.sheets[key(title)] = Sheet(ws.title, grid)
         finally:
             wb.close()
         if not self.sheets and self.missing:
@@ -294,9 +255,8 @@ class MappedReader:
                          "with those headings above the rows. Restore the headings and resend the file.")
             return
         header, cols, where_col = found
-        used = sorted([*cols.values(), *([where_col] if where_col else [])])
-        header_range = f"{sheet_ref(sheet.title)}!{get_column_letter(used[0])}{header}:" \
-                       f"{get_column_letter(used[-1])}{header}"
+        used = [*cols.values(), *([where_col] if where_col else [])]
+        header_range = sheet.range_ref(header, min(used), header, max(used))
         shown = [str(v).strip() for v in sheet.grid[header - 1] if isinstance(v, str) and v.strip()]
         for col, labels in mapped:
             if col not in cols:
@@ -310,7 +270,7 @@ class MappedReader:
                          f"The column '{where[0]}' was not found in the headings of '{sheet.title}' (row {header}: "
                          f"{', '.join(shown)}). The layout ({self.mapping.name}) tells {kind.what} from the other "
                          f"rows of the sheet by it ('{where[1]}'); no rows were read as {kind.what}.")
-        rows = [r for r in range(header + 1, sheet.rows + 1) if any(not blank(sheet.get(r, c)) for c in cols.values())]
+        rows = [r for r in range(header + 1, sheet.rows + 1) if sheet.filled(r, cols.values())]
         if where:
             if where_col is None:
                 rows = []
@@ -321,13 +281,8 @@ class MappedReader:
                 entry[3].update(rows)
                 entry[4].update(cols.values())
                 entry[5].append(where[1])
-        table = _Table(sheet, header, cols, rows)
-        if rows:
-            self.b.at(pointer, f"{sheet_ref(sheet.title)}!{get_column_letter(used[0])}{rows[0]}:"
-                               f"{get_column_letter(used[-1])}{rows[-1]}")
-        else:
-            self.b.at(pointer, sheet.ref(header + 1, used[0]))
-        getattr(self, "_" + name.replace(".", "_"))(table, spec)
+        self.b.at(pointer, rows_place(sheet, header, rows, used))
+        getattr(self, "_" + name.replace(".", "_"))(Table(sheet, header, cols, rows), spec)
 
     def _unclassified(self) -> None:
         """Rows of a shared sheet that none of its tables takes (their 'where' value is unknown)."""
@@ -341,10 +296,7 @@ class MappedReader:
                              f"This row was not read: its '{sheet.get(header, where_col)}' {said}, and the layout "
                              f"({self.mapping.name}) reads only rows saying {' or '.join(repr(v) for v in values)}.")
 
-    def _incomplete(self, location: str, message: str) -> None:
-        self.b.issue("row.incomplete", "warning", None, location, message + " The row is left out.")
-
-    def _technicians_areas(self, t: _Table, spec) -> None:
+    def _technicians_areas(self, t: Table, spec) -> None:
         b = self.b
         totals = {key(label) for label in spec.total_label or []}
         counts: list[int | None] = []
@@ -389,92 +341,62 @@ class MappedReader:
         b.at("/technicians/headcount", t.ref(first, "headcount"))
 
         def span(col: str) -> str:
-            letter = get_column_letter(t.cols[col])
-            return f"{sheet_ref(t.sheet.title)}!{letter}{area_rows[0]}:{letter}{area_rows[-1]} (sum of the areas)"
+            return f"{t.sheet.range_ref(area_rows[0], t.cols[col], area_rows[-1], t.cols[col])} (sum of the areas)"
 
         if sums["headcount"] and "headcount" in t.cols and counts and None not in counts:
             b.set("/technicians/headcount", sum(counts), span("headcount"))
         if sums["fte"] and "fte" in t.cols and ftes and None not in ftes:
             b.set("/technicians/fte", round(sum(ftes), 2), span("fte"))
 
-    def _registrations(self, t: _Table, spec) -> None:
+    def _registrations(self, t: Table, spec) -> None:
         b = self.b
         parse = self._coded("registrations.name")
         has_label = "label" in t.cols
         i = 0
         for r in t.rows:
-            raw_name, raw_count, raw_label = t.get(r, "name"), t.get(r, "count"), cell_text(t.get(r, "label"))
+            raw_name, raw_label = t.get(r, "name"), cell_text(t.get(r, "label"))
             shown = str(cell_text(raw_name)).strip() if not blank(raw_name) else str(raw_label or "").strip()
             if blank(raw_name) and blank(raw_label):
-                self._incomplete(t.ref(r, "name"), "This registration row does not say which register.")
+                incomplete(b, t.ref(r, "name"), "This registration row does not say which register.")
                 continue
-            if blank(raw_count):
-                self._incomplete(t.ref(r, "count"), f"The number registered as {shown} is missing.")
-                continue
-            count = normalise.parse_int(raw_count)
+            count = row_number(b, t.get(r, "count"), t.ref(r, "count"), f"The number registered as {shown}",
+                               normalise.parse_int, "a whole number")
             if count is None:
-                b.issue("parse.number", "error", None, t.ref(r, "count"),
-                        f"The number registered as {shown} must be a whole number; found "
-                        f"'{str(raw_count).strip()}'. The row is left out.")
                 continue
-            prefix = f"/registrations/{i}"
             register = parse(raw_name) if not blank(raw_name) else None
             label = None if blank(raw_label) else str(raw_label).strip()
             if register is None:
                 if not blank(raw_name) and has_label:
-                    b.issue("parse.register", "warning", f"{prefix}/name", t.ref(r, "name"),
+                    b.issue("parse.register", "warning", f"/registrations/{i}/name", t.ref(r, "name"),
                             f"'{shown}' is not one of the registers ({self._choices('registrations.name')}); "
                             "it is counted as 'other'.")
                 if not blank(raw_name):
                     label = label or str(cell_text(raw_name)).strip()
-                b.set(f"{prefix}/name", "other", t.ref(r, "name"))
-            else:
-                b.set(f"{prefix}/name", register.value, t.ref(r, "name"))
-            if label is not None:
-                b.set(f"{prefix}/label", label, t.ref(r, "label") if has_label else t.ref(r, "name"))
-            b.set(f"{prefix}/count", count, t.ref(r, "count"))
+            add_registration(b, i, t, r, "other" if register is None else register.value, label, count)
             i += 1
 
-    def _other_metrics(self, t: _Table, spec) -> None:
-        i = 0
-        for r in t.rows:
-            name, raw = cell_text(t.get(r, "name")), t.get(r, "count")
-            if blank(name):
-                self._incomplete(t.ref(r, "name"), "This row gives a number but not what it counts.")
-                continue
-            name = str(name).strip()
-            if blank(raw):
-                self._incomplete(t.ref(r, "count"), f"The number for '{name}' is missing.")
-                continue
-            value = normalise.parse_float(raw)
-            if value is None:
-                self.b.issue("parse.number", "error", None, t.ref(r, "count"),
-                             f"The number for '{name}' must be a number; found '{str(raw).strip()}'. "
-                             "The row is left out.")
-                continue
-            self.b.set(f"/other_metrics/{i}/name", name, t.ref(r, "name"))
-            self.b.set(f"/other_metrics/{i}/count", value, t.ref(r, "count"))
-            i += 1
+    def _other_metrics(self, t: Table, spec) -> None:
+        read_metrics(self.b, t)
 
-    def _initiatives(self, t: _Table, table: str) -> None:
+    def _initiatives(self, t: Table, table: str) -> None:
         parse, choices = self._coded(f"{table}.theme"), self._choices(f"{table}.theme")
         i = 0
         for r in t.rows:
             text = cell_text(t.get(r, "text"))
             if blank(text):
-                self._incomplete(t.ref(r, "text"), "This initiative has no description.")
+                incomplete(self.b, t.ref(r, "text"), "This initiative has no description.")
                 continue
             self.b.text(f"/{table}/{i}/text", text, t.ref(r, "text"))
             self.b.enum(f"/{table}/{i}/theme", t.get(r, "theme"), t.ref(r, "theme"), parse, "theme", choices)
             i += 1
 
-    def _initiatives_before(self, t: _Table, spec) -> None:
+    def _initiatives_before(self, t: Table, spec) -> None:
         self._initiatives(t, "initiatives_before")
 
-    def _initiatives_since(self, t: _Table, spec) -> None:
+    def _initiatives_since(self, t: Table, spec) -> None:
         self._initiatives(t, "initiatives_since")
 
-    def _action_plan(self, t: _Table, spec) -> None:
+    def _action_plan(self, t: Table, spec) -> None:
         theme, themes = self._coded("action_plan.theme"), self._choices("action_plan.theme")
         status, statuses = self._coded("action_plan.status"), self._choices("action_plan.status")
         for i, r in enumerate(t.rows):
@@ -486,25 +408,6 @@ class MappedReader:
                 self.b.text(f"{prefix}/{name}", cell_text(t.get(r, name)), t.ref(r, name))
             self.b.due(f"{prefix}/due", t.get(r, "due"), t.ref(r, "due"))
             self.b.enum(f"{prefix}/status", t.get(r, "status"), t.ref(r, "status"), status, "status", statuses)
-
-
-class _Table:
-    """A table found on its sheet: the heading row, each column's number, the rows to read."""
-
-    def __init__(self, sheet: Sheet, header: int, cols: dict[str, int], rows: list[int]) -> None:
-        self.sheet, self.header, self.cols, self.rows = sheet, header, cols, rows
-        self.first, self.last = min(cols.values()), max(cols.values())
-
-    def get(self, row: int, col: str) -> Any:
-        return self.sheet.get(row, self.cols[col]) if col in self.cols else None
-
-    def row_ref(self, row: int) -> str:
-        return f"{sheet_ref(self.sheet.title)}!{get_column_letter(self.first)}{row}:" \
-               f"{get_column_letter(self.last)}{row}"
-
-    def ref(self, row: int, col: str) -> str:
-        """The cell of ``col`` in ``row``; the whole row when the column is not in the workbook."""
-        return self.sheet.ref(row, self.cols[col]) if col in self.cols else self.row_ref(row)
 
 
 def read(source: SourceFile, mapping: Mapping, info: PluginInfo, context: ParseContext) -> ParseResult:

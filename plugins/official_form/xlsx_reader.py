@@ -14,19 +14,18 @@ import re
 import zipfile
 from typing import Any
 
-import openpyxl
-from openpyxl.utils import get_column_letter
-
 from pipeline import normalise
 from pipeline.builder import ReturnBuilder
 from pipeline.plugin_api import WHOLE_FILE, ParseContext, ParseResult, PluginInfo, SourceFile
-from pipeline.cells import cell_ref, cell_text, cell_value, sheet_ref
+from pipeline.cells import cell_text, sheet_ref
+from pipeline.workbook import (Sheet, Table, add_registration, incomplete, open_workbook, read_metrics, read_sheet,
+                               row_number, rows_place)
 from plugins.official_form import workbook_layout as L
 
 MAX_WORKBOOK_XML = 20 * 1024 * 1024
-#: Rows and columns read per sheet; a return needs far fewer.
-MAX_ROWS = 5_000
+#: Columns read per sheet; a return needs far fewer.
 MAX_COLUMNS = 16
+#: Rows beyond the first MAX_ROWS searched for values, before calling a sheet cut.
 MAX_SCAN_BEYOND = 50_000
 #: How far down a table sheet its heading row may have moved (rows inserted above it).
 HEADER_SEARCH_ROWS = 25
@@ -38,8 +37,6 @@ LABEL_COLUMNS = 3
 TOTAL_RE = re.compile(r"^\s*(grand\s+)?total\b", re.I)
 STAGE_RE = re.compile(r"^\s*(?:stage\s*)?([123])(?:\.0+)?\s*$", re.I)
 _SHEET_NAME_RE = re.compile(rb'<(?:\w+:)?sheet\b[^>]*?\bname="([^"]*)"')
-
-Grid = list[tuple[Any, ...]]
 
 
 def is_template(data: bytes) -> bool:
@@ -71,41 +68,6 @@ def _blank(value: Any) -> bool:
     return normalise.blank(value)
 
 
-class Sheet:
-    """One worksheet's values, read once into memory (at most MAX_ROWS x MAX_COLUMNS)."""
-
-    def __init__(self, title: str, grid: Grid) -> None:
-        self.title, self.grid = title, grid
-
-    def get(self, row: int, col: int) -> Any:
-        if 1 <= row <= len(self.grid) and 1 <= col <= len(self.grid[row - 1]):
-            return self.grid[row - 1][col - 1]
-        return None
-
-    def ref(self, row: int, col: int) -> str:
-        return cell_ref(self.title, row, col)
-
-    @property
-    def rows(self) -> int:
-        return len(self.grid)
-
-
-def _load(ws) -> tuple[Grid, bool]:
-    """All values of a sheet; True as well when it has filled rows beyond those read."""
-    ws.reset_dimensions()  # some writers declare wrong dimensions; read what is there
-    grid: Grid = []
-    rows = ws.iter_rows(min_row=1, min_col=1, max_col=MAX_COLUMNS)
-    for row in rows:
-        if len(grid) == MAX_ROWS:
-            # Formatting alone can leave many empty rows in a file; only values beyond count.
-            more = any(not _blank(c.value) for _, row in zip(range(MAX_SCAN_BEYOND), rows) for c in row)
-            return grid, more
-        grid.append(tuple(cell_value(cell) for cell in row))
-    while grid and all(_blank(v) for v in grid[-1]):
-        grid.pop()
-    return grid, False
-
-
 def _match_column(text: Any, columns: tuple[L.Column, ...]) -> L.Column | None:
     """Which column a heading means: an exact heading or synonym, else the longest synonym that
     starts it, else the longest (4+ letters) it contains."""
@@ -133,11 +95,8 @@ class WorkbookReader:
 
     # --- opening --------------------------------------------------------------------------------
     def read(self) -> ParseResult:
-        try:
-            wb = openpyxl.load_workbook(io.BytesIO(self.source.data), read_only=True, data_only=True)
-        except Exception:  # openpyxl raises many kinds on damaged packages
-            self._corrupt(WHOLE_FILE, "This Excel file could not be opened; it may be damaged or not an .xlsx. "
-                          "Open it in Excel, save it as .xlsx (Excel Workbook) and resend it.")
+        wb = open_workbook(self.b, self.source.data)
+        if wb is None:
             return ParseResult(None, self.b.issues)
         try:
             matched = self._match_sheets(wb)
@@ -148,18 +107,11 @@ class WorkbookReader:
                              "`techbench template --format xlsx` and keep its sheet names.")
                 return ParseResult(None, self.b.issues)
             for layout, ws in matched:
-                try:
-                    grid, cut = _load(ws)
-                except Exception:
-                    self._corrupt(f"sheet '{ws.title}'",
-                                  f"The sheet '{ws.title}' could not be read; the file may be damaged. "
-                                  "Open it in Excel, save it again and resend it.")
+                grid = read_sheet(self.b, ws, MAX_COLUMNS, scan_beyond=MAX_SCAN_BEYOND)
+                if grid is None:
                     self.damaged[id(layout)] = ws.title
-                    continue
-                if cut:
-                    self.b.issue("file.too_many_rows", "warning", None, f"sheet '{ws.title}'",
-                                 f"Only the first {MAX_ROWS} rows of '{ws.title}' were read.")
-                self.sheets[id(layout)] = Sheet(ws.title, grid)
+                else:
+                    self.sheets[id(layout)] = Sheet(ws.title, grid)
         finally:
             wb.close()
         self._synthetic()
@@ -184,9 +136,6 @@ class WorkbookReader:
                 if isinstance(value, str) and value.strip() == L.SYNTHETIC_MARK:
                     self.b.set("/synthetic", True, sheet.ref(r, c))
                     return
-
-    def _corrupt(self, location: str, message: str) -> None:
-        self.b.issue("file.corrupt", "error", None, location, message)
 
     @staticmethod
     def _match_sheets(wb) -> list[tuple[Any, Any]]:
@@ -277,8 +226,8 @@ class WorkbookReader:
                 return sheet, r, mapping
         return None
 
-    def _rows(self, layout: L.TableSheet, pointer: str) -> tuple[Sheet, int, dict[str, int], list[int]] | None:
-        """The table's non-blank rows; records where ``pointer`` is (or would be) meanwhile."""
+    def _rows(self, layout: L.TableSheet, pointer: str) -> Table | None:
+        """The table and its non-blank rows; records where ``pointer`` is (or would be) meanwhile."""
         table = self._table(layout)
         if table is None:
             sheet = self.sheet(layout)
@@ -287,60 +236,48 @@ class WorkbookReader:
                       "not found")
             return None
         sheet, header, mapping = table
-        used = sorted(mapping.values())
-        rows = [r for r in range(header + 1, sheet.rows + 1)
-                if any(not _blank(sheet.get(r, c)) for c in used)]
-        first_col, last_col = get_column_letter(used[0]), get_column_letter(used[-1])
-        if rows:
-            self.b.at(pointer, f"{sheet_ref(sheet.title)}!{first_col}{rows[0]}:{last_col}{rows[-1]}")
-        else:
-            self.b.at(pointer, sheet.ref(header + 1, used[0]))
-        return sheet, header, mapping, rows
-
-    def _incomplete(self, location: str, message: str) -> None:
-        self.b.issue("row.incomplete", "warning", None, location, message + " The row is left out.")
+        rows = [r for r in range(header + 1, sheet.rows + 1) if sheet.filled(r, mapping.values())]
+        self.b.at(pointer, rows_place(sheet, header, rows, mapping.values()))
+        return Table(sheet, header, mapping, rows)
 
     def _technicians(self) -> None:
-        found = self._rows(L.TECHNICIANS, "/technicians")
-        if found is None:
+        t = self._rows(L.TECHNICIANS, "/technicians")
+        if t is None:
             self.b.at("/technicians/headcount", self.b.where["/technicians"])
             return
-        sheet, header, col, rows = found
-        cell = lambda r, name: sheet.ref(r, col[name])  # noqa: E731
-        get = lambda r, name: sheet.get(r, col[name]) if name in col else None  # noqa: E731
         counts: list[int | None] = []
         ftes: list[float | None] = []
         area_rows: list[int] = []
         total_row = None
-        for r in rows:
-            name = cell_text(get(r, "name"))
+        for r in t.rows:
+            name = cell_text(t.get(r, "name"))
             name = "" if _blank(name) else str(name).strip()
             if TOTAL_RE.match(name):
                 total_row = r
-                self.b.integer("/technicians/headcount", get(r, "headcount"), cell(r, "headcount"),
+                self.b.integer("/technicians/headcount", t.get(r, "headcount"), t.ref(r, "headcount"),
                                "The total number of technicians")
-                if "fte" in col:
-                    self.b.number("/technicians/fte", get(r, "fte"), cell(r, "fte"), "The total FTE")
+                if "fte" in t.cols:
+                    self.b.number("/technicians/fte", t.get(r, "fte"), t.ref(r, "fte"), "The total FTE")
                 continue
             i = len(counts)
             area_rows.append(r)
             if not name:
                 name = f"(row {r})"
-                self.b.issue("row.incomplete", "warning", f"/technicians/areas/{i}/name", cell(r, "name"),
+                self.b.issue("row.incomplete", "warning", f"/technicians/areas/{i}/name", t.ref(r, "name"),
                              "This row of technicians has no area name; please name the area.")
-            self.b.set(f"/technicians/areas/{i}/name", name, cell(r, "name"))
-            counts.append(self.b.integer(f"/technicians/areas/{i}/headcount", get(r, "headcount"),
-                                         cell(r, "headcount"), f"The headcount for '{name}'"))
-            if "fte" in col:
-                ftes.append(self.b.number(f"/technicians/areas/{i}/fte", get(r, "fte"), cell(r, "fte"),
+            self.b.set(f"/technicians/areas/{i}/name", name, t.ref(r, "name"))
+            counts.append(self.b.integer(f"/technicians/areas/{i}/headcount", t.get(r, "headcount"),
+                                         t.ref(r, "headcount"), f"The headcount for '{name}'"))
+            if "fte" in t.cols:
+                ftes.append(self.b.number(f"/technicians/areas/{i}/fte", t.get(r, "fte"), t.ref(r, "fte"),
                                           f"The FTE for '{name}'"))
-        self.b.at("/technicians/headcount", cell(rows[0] if rows else header + 1, "headcount"))
+        self.b.at("/technicians/headcount", t.ref(t.rows[0] if t.rows else t.header + 1, "headcount"))
         if total_row is not None:
             return  # a Total row gives the totals, even when it leaves them blank
 
         def span(name: str) -> str:
-            letter = get_column_letter(col[name])
-            return f"{sheet_ref(sheet.title)}!{letter}{area_rows[0]}:{letter}{area_rows[-1]} (sum of the areas)"
+            col = t.cols[name]
+            return f"{t.sheet.range_ref(area_rows[0], col, area_rows[-1], col)} (sum of the areas)"
 
         # Without a Total row the totals are the sums of the areas, when every area's figure is known.
         if counts and None not in counts:
@@ -349,86 +286,52 @@ class WorkbookReader:
             self.b.set("/technicians/fte", round(sum(ftes), 2), span("fte"))
 
     def _registrations(self) -> None:
-        found = self._rows(L.REGISTRATIONS, "/registrations")
-        if found is None:
+        t = self._rows(L.REGISTRATIONS, "/registrations")
+        if t is None:
             return
-        sheet, _, col, rows = found
-        cell = lambda r, name: sheet.ref(r, col.get(name, col["register"]))  # noqa: E731
-        get = lambda r, name: sheet.get(r, col[name]) if name in col else None  # noqa: E731
         i = 0
-        for r in rows:
-            raw_name, raw_count, raw_label = get(r, "register"), get(r, "count"), cell_text(get(r, "label"))
+        for r in t.rows:
+            raw_name, raw_label = t.get(r, "register"), cell_text(t.get(r, "label"))
             if TOTAL_RE.match(str(raw_name or "")):
                 continue
             shown = str(raw_name).strip() if not _blank(raw_name) else str(raw_label or "").strip()
-            count = normalise.parse_int(raw_count)
-            if _blank(raw_count):
-                self._incomplete(cell(r, "count"), f"The number registered as {shown or 'this register'} is missing.")
-                continue
+            count = row_number(self.b, t.get(r, "count"), t.ref(r, "count"),
+                               f"The number registered as {shown or 'this register'}", normalise.parse_int,
+                               "a whole number")
             if count is None:
-                self.b.issue("parse.number", "error", None, cell(r, "count"),
-                             f"The number registered as {shown or 'this register'} must be a whole number; "
-                             f"found '{str(raw_count).strip()}'. The row is left out.")
                 continue
-            prefix = f"/registrations/{i}"
             register = normalise.parse_register(raw_name) if not _blank(raw_name) else None
             label = None if _blank(raw_label) else str(raw_label).strip()
             if register is None:
                 if not _blank(raw_name):
-                    self.b.issue("parse.register", "warning", f"{prefix}/name", cell(r, "register"),
+                    self.b.issue("parse.register", "warning", f"/registrations/{i}/name", t.ref(r, "register"),
                                  f"'{str(raw_name).strip()}' is not one of the registers in the list ("
                                  f"{', '.join(L.REGISTERS)}); it is counted as 'other'.")
                     label = label or str(raw_name).strip()
                 elif label is None:
-                    self._incomplete(cell(r, "register"), "This registration row does not say which register.")
+                    incomplete(self.b, t.ref(r, "register"), "This registration row does not say which register.")
                     continue
-                self.b.set(f"{prefix}/name", "other", cell(r, "register"))
-            else:
-                self.b.set(f"{prefix}/name", register.value, cell(r, "register"))
-            if label is not None:
-                self.b.set(f"{prefix}/label", label, cell(r, "label") if "label" in col else cell(r, "register"))
-            self.b.set(f"{prefix}/count", count, cell(r, "count"))
+            name = "other" if register is None else register.value
+            add_registration(self.b, i, t, r, name, label, count, name_col="register")
             i += 1
 
     def _metrics(self) -> None:
-        found = self._rows(L.OTHER_METRICS, "/other_metrics")
-        if found is None:
-            return
-        sheet, _, col, rows = found
-        i = 0
-        for r in rows:
-            name, raw = cell_text(sheet.get(r, col["name"])), sheet.get(r, col["count"])
-            if _blank(name):
-                self._incomplete(sheet.ref(r, col["name"]), "This row gives a number but not what it counts.")
-                continue
-            name = str(name).strip()
-            if _blank(raw):
-                self._incomplete(sheet.ref(r, col["count"]), f"The number for '{name}' is missing.")
-                continue
-            value = normalise.parse_float(raw)
-            if value is None:
-                self.b.issue("parse.number", "error", None, sheet.ref(r, col["count"]),
-                             f"The number for '{name}' must be a number; found '{str(raw).strip()}'. "
-                             "The row is left out.")
-                continue
-            self.b.set(f"/other_metrics/{i}/name", name, sheet.ref(r, col["name"]))
-            self.b.set(f"/other_metrics/{i}/count", value, sheet.ref(r, col["count"]))
-            i += 1
+        t = self._rows(L.OTHER_METRICS, "/other_metrics")
+        if t is not None:
+            read_metrics(self.b, t)
 
     def _initiatives(self) -> None:
-        found = self._rows(L.INITIATIVES, "/initiatives_since")
-        if found is None:
-            self.b.at("/initiatives_before", self.b.where["/initiatives_since"])
-            return
-        sheet, _, col, rows = found
+        t = self._rows(L.INITIATIVES, "/initiatives_since")
         self.b.at("/initiatives_before", self.b.where["/initiatives_since"])
+        if t is None:
+            return
         counters = {"/initiatives_before": 0, "/initiatives_since": 0}
-        get = lambda r, name: sheet.get(r, col[name]) if name in col else None  # noqa: E731
-        cell = lambda r, name: sheet.ref(r, col.get(name, col["text"]))  # noqa: E731
-        for r in rows:
+        get = t.get
+        cell = lambda r, name: t.sheet.ref(r, t.cols.get(name, t.cols["text"]))  # noqa: E731
+        for r in t.rows:
             text = cell_text(get(r, "text"))
             if _blank(text):
-                self._incomplete(cell(r, "text"), "This initiative has no description.")
+                incomplete(self.b, cell(r, "text"), "This initiative has no description.")
                 continue
             when = get(r, "when")
             key = normalise._key(str(when)) if not _blank(when) else ""
@@ -444,30 +347,25 @@ class WorkbookReader:
             i = counters[pointer]
             counters[pointer] += 1
             self.b.text(f"{pointer}/{i}/text", text, cell(r, "text"))
-            if "theme" in col:
+            if "theme" in t.cols:
                 self.b.enum(f"{pointer}/{i}/theme", get(r, "theme"), cell(r, "theme"), _theme, "theme",
                             ", ".join(L.THEMES))
 
     def _actions(self) -> None:
-        found = self._rows(L.ACTION_PLAN, "/action_plan")
-        if found is None:
+        t = self._rows(L.ACTION_PLAN, "/action_plan")
+        if t is None:
             return
-        sheet, _, col, rows = found
-        get = lambda r, name: sheet.get(r, col[name]) if name in col else None  # noqa: E731
-        for i, r in enumerate(rows):
+        for i, r in enumerate(t.rows):
             prefix = f"/action_plan/{i}"
-            row_ref = f"{sheet_ref(sheet.title)}!{get_column_letter(min(col.values()))}{r}:" \
-                      f"{get_column_letter(max(col.values()))}{r}"
-            self.b.set(prefix, {}, row_ref)  # every non-blank row is an action, however bare
-            cell = lambda name: sheet.ref(r, col[name]) if name in col else row_ref  # noqa: E731
-            if "theme" in col:
-                self.b.enum(f"{prefix}/theme", get(r, "theme"), cell("theme"), _theme, "Technician Commitment theme",
-                            ", ".join(L.THEMES))
+            self.b.set(prefix, {}, t.row_ref(r))  # every non-blank row is an action, however bare
+            if "theme" in t.cols:
+                self.b.enum(f"{prefix}/theme", t.get(r, "theme"), t.ref(r, "theme"), _theme,
+                            "Technician Commitment theme", ", ".join(L.THEMES))
             for name in ("action", "owner", "evidence"):
-                self.b.text(f"{prefix}/{name}", cell_text(get(r, name)), cell(name))
-            self.b.due(f"{prefix}/due", get(r, "due"), cell("due"))
-            if "status" in col:
-                self.b.enum(f"{prefix}/status", get(r, "status"), cell("status"), normalise.parse_status,
+                self.b.text(f"{prefix}/{name}", cell_text(t.get(r, name)), t.ref(r, name))
+            self.b.due(f"{prefix}/due", t.get(r, "due"), t.ref(r, "due"))
+            if "status" in t.cols:
+                self.b.enum(f"{prefix}/status", t.get(r, "status"), t.ref(r, "status"), normalise.parse_status,
                             "status", ", ".join(L.STATUSES))
 
 

@@ -1,0 +1,178 @@
+"""What the .xlsx readers do alike: opening a workbook, reading its sheets into memory, naming
+cells and ranges, and reading rows of registrations and other metrics.
+
+Which sheets, headings and rows hold what stays with each reader; ``pipeline.cells`` turns single
+cells into references and values.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import openpyxl
+from openpyxl.utils import get_column_letter
+
+from pipeline import normalise
+from pipeline.builder import ReturnBuilder
+from pipeline.cells import cell_ref, cell_text, cell_value, sheet_ref
+from pipeline.plugin_api import WHOLE_FILE
+
+#: Rows read per sheet; a return needs far fewer.
+MAX_ROWS = 5_000
+
+Grid = list[tuple[Any, ...]]
+blank = normalise.blank
+
+
+class Sheet:
+    """One worksheet's values, read once into memory."""
+
+    def __init__(self, title: str, grid: Grid) -> None:
+        self.title, self.grid = title, grid
+
+    @property
+    def rows(self) -> int:
+        return len(self.grid)
+
+    def get(self, row: int, col: int) -> Any:
+        if 1 <= row <= len(self.grid) and 1 <= col <= len(self.grid[row - 1]):
+            return self.grid[row - 1][col - 1]
+        return None
+
+    def ref(self, row: int, col: int) -> str:
+        return cell_ref(self.title, row, col)
+
+    def range_ref(self, top: int, left: int, bottom: int, right: int) -> str:
+        """``'Action plan'!A5:F9``."""
+        return f"{sheet_ref(self.title)}!{get_column_letter(left)}{top}:{get_column_letter(right)}{bottom}"
+
+    def filled(self, row: int, cols: Iterable[int]) -> bool:
+        """Whether ``row`` has a value in any of ``cols``."""
+        return any(not blank(self.get(row, c)) for c in cols)
+
+
+class Table:
+    """A table found on its sheet: the heading row, each column's number, the rows to read."""
+
+    def __init__(self, sheet: Sheet, header: int, cols: dict[str, int], rows: list[int]) -> None:
+        self.sheet, self.header, self.cols, self.rows = sheet, header, cols, rows
+        self.first, self.last = min(cols.values()), max(cols.values())
+
+    def get(self, row: int, col: str) -> Any:
+        return self.sheet.get(row, self.cols[col]) if col in self.cols else None
+
+    def row_ref(self, row: int) -> str:
+        return self.sheet.range_ref(row, self.first, row, self.last)
+
+    def ref(self, row: int, col: str) -> str:
+        """The cell of ``col`` in ``row``; the whole row when the column is not in the workbook."""
+        return self.sheet.ref(row, self.cols[col]) if col in self.cols else self.row_ref(row)
+
+
+def rows_place(sheet: Sheet, header: int, rows: list[int], cols: Iterable[int]) -> str:
+    """Where a table's rows are: the range they fill across ``cols``, or the first cell under the
+    headings when there are none."""
+    left, right = min(cols), max(cols)
+    if rows:
+        return sheet.range_ref(rows[0], left, rows[-1], right)
+    return sheet.ref(header + 1, left)
+
+
+# --- opening -----------------------------------------------------------------------------------
+
+def open_workbook(b: ReturnBuilder, data: bytes) -> Any | None:
+    """The workbook, read-only with the saved values of formulas; None, after a file.corrupt error,
+    when it cannot be opened."""
+    try:
+        return openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:  # openpyxl raises many kinds on damaged packages
+        b.issue("file.corrupt", "error", None, WHOLE_FILE,
+                "This Excel file could not be opened; it may be damaged or not an .xlsx. "
+                "Open it in Excel, save it as .xlsx (Excel Workbook) and resend it.")
+        return None
+
+
+def load(ws, max_cols: int, scan_beyond: int | None = None) -> tuple[Grid, bool]:
+    """A sheet's values (at most MAX_ROWS x ``max_cols``); True as well when rows were cut.
+
+    With ``scan_beyond``, rows count as cut only when one of that many further rows holds a value
+    (formatting alone can leave many empty rows in a file)."""
+    ws.reset_dimensions()  # some writers declare wrong dimensions; read what is there
+    grid: Grid = []
+    rows = ws.iter_rows(min_row=1, min_col=1, max_col=max_cols)
+    for row in rows:
+        if len(grid) == MAX_ROWS:
+            if scan_beyond is None:
+                return grid, True
+            return grid, any(not blank(c.value) for _, more in zip(range(scan_beyond), rows) for c in more)
+        grid.append(tuple(cell_value(cell) for cell in row))
+    while grid and all(blank(v) for v in grid[-1]):
+        grid.pop()
+    return grid, False
+
+
+def read_sheet(b: ReturnBuilder, ws, max_cols: int, scan_beyond: int | None = None) -> Grid | None:
+    """``load(ws)``, reporting a sheet that could not be read (file.corrupt, and None) or was cut
+    (file.too_many_rows)."""
+    try:
+        grid, cut = load(ws, max_cols, scan_beyond)
+    except Exception:
+        b.issue("file.corrupt", "error", None, f"sheet '{ws.title}'",
+                f"The sheet '{ws.title}' could not be read; the file may be damaged. "
+                "Open it in Excel, save it again and resend it.")
+        return None
+    if cut:
+        b.issue("file.too_many_rows", "warning", None, f"sheet '{ws.title}'",
+                f"Only the first {MAX_ROWS} rows of '{ws.title}' were read.")
+    return grid
+
+
+# --- rows --------------------------------------------------------------------------------------
+
+def incomplete(b: ReturnBuilder, location: str, message: str) -> None:
+    """A row left out because something it needs is missing."""
+    b.issue("row.incomplete", "warning", None, location, message + " The row is left out.")
+
+
+def row_number(b: ReturnBuilder, raw: Any, location: str, what: str, parse: Callable[[Any], Any],
+               kind: str = "a number") -> Any:
+    """``parse(raw)`` for a row's number; None when it is blank (row.incomplete) or unreadable
+    (parse.number), and the row is then left out. ``what`` starts the message: "The number for 'X'"."""
+    if blank(raw):
+        incomplete(b, location, f"{what} is missing.")
+        return None
+    value = parse(raw)
+    if value is None:
+        b.issue("parse.number", "error", None, location,
+                f"{what} must be {kind}; found '{str(raw).strip()}'. The row is left out.")
+    return value
+
+
+def read_metrics(b: ReturnBuilder, t: Table, parse: Callable[[Any], Any] = normalise.parse_float) -> None:
+    """/other_metrics from the table's ``name`` and ``count`` columns."""
+    i = 0
+    for r in t.rows:
+        name = cell_text(t.get(r, "name"))
+        if blank(name):
+            incomplete(b, t.ref(r, "name"), "This row gives a number but not what it counts.")
+            continue
+        name = str(name).strip()
+        value = row_number(b, t.get(r, "count"), t.ref(r, "count"), f"The number for '{name}'", parse)
+        if value is None:
+            continue
+        b.set(f"/other_metrics/{i}/name", name, t.ref(r, "name"))
+        b.set(f"/other_metrics/{i}/count", value, t.ref(r, "count"))
+        i += 1
+
+
+def add_registration(b: ReturnBuilder, i: int, t: Table, r: int, register: str, label: str | None, count: int,
+                     name_col: str = "name") -> None:
+    """/registrations/``i`` from row ``r``: the register at its cell, the label at its own cell (else
+    the register's) and the count."""
+    prefix = f"/registrations/{i}"
+    b.set(f"{prefix}/name", register, t.ref(r, name_col))
+    if label is not None:
+        b.set(f"{prefix}/label", label, t.ref(r, "label" if "label" in t.cols else name_col))
+    b.set(f"{prefix}/count", count, t.ref(r, "count"))
