@@ -53,7 +53,7 @@ def template_score(data: bytes) -> float:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             info = zf.getinfo("xl/workbook.xml")
             if info.file_size >= MAX_WORKBOOK_XML:
-                return False
+                return 0.0
             xml = zf.read(info)
         if f'name="{L.MARKER_NAME}"'.encode() in xml:
             return 0.9

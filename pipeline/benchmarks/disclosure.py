@@ -1,0 +1,391 @@
+"""Disclosure control: what a benchmark table may show to anyone but the steering group.
+
+**In plain English.** The steering group sees everything. Whenever techbench shows or exports a
+table to anyone else — an institution looking at its own position, a peer reviewer — it first
+applies the same kind of protection HESA and OpenSAFELY apply to their statistics:
+
+- **Peers are anonymised.** Every other signatory becomes "Peer 1", "Peer 2", …; an institution
+  still sees its own name. The numbers are given in a scrambled order decided by a secret key, so
+  "Peer 1" is not the first name in the alphabet, and the same peer keeps the same number across
+  the tables of one publication. Rows are put in "Peer" order, so the order of a table cannot give
+  names away either. Things that would give a peer away on their own — its web address, UKPRN,
+  input format, the free text of its plan, the file identifier — are removed for peers.
+- **Small counts are hidden, others rounded.** A count of 1, 2, 3 or 4 is shown as "<5"; 0 stays 0
+  (there is nothing to protect); every other count is rounded to the nearest 5 (7 is shown as 5, 8
+  as 10, 12 as 10, 13 as 15). A share ("38% of signatories") is worked out from the rounded counts
+  and is withheld when its count is "<5". An institution sees its own counts exactly.
+- **No group figure from fewer than 5 signatories.** A median, quartile, interval, quintile or its
+  wording ("high", "broadly in line") is blank when the group behind it has fewer than 5 members:
+  with 3 peers, a median is one peer's figure.
+- **No personal data.** Names, e-mail addresses and phone numbers of institutional leads and the
+  names on the sign-offs are never in anything published to anyone but the steering group.
+
+**Technically.** ``disclose(tables, viewer, role, salt=...)`` is the single entry point; ``role``
+is ``"steering"`` (tables returned unchanged), ``"institution"`` (``viewer`` = its own slug,
+required) or ``"reviewer"`` (``viewer`` = the one signatory left visible, e.g. the submission
+under review, or ``None`` for none). Reviewers and institutions get the same control. Columns are
+recognised by name (the constants below); a table with other count columns names them in
+``counts={table: [...]}``. For each table, in this order:
+
+1. Personal data dropped: ``PERSONAL_COLUMNS`` and any column whose name contains ``email``,
+   ``phone`` or ``telephone``, or ends in ``signoff_name`` / ``sign_off_name``.
+2. Identifying columns dropped (``IDENTIFYING_COLUMNS``: ukprn, published_url; and, in a table
+   with a ``slug`` column, i.e. the register, ``plugin`` and ``source``) — after each row's
+   signatory has been worked out (step 6), so that a HESA row is linked by its UKPRN.
+3. Group statistics suppressed: when the table has ``n`` and any ``GROUP_STATISTIC_COLUMNS``
+   (median, mean, q1, q3, p25, p75, lower, upper, interval, ci, benchmark, diff/difference,
+   quintile, wording, favourable, band, percentile, rank, and ``median_*``, ``quintile_*``,
+   ``diff_*``… — the columns of ``position.positions``), those are set to null on rows with n < 5
+   (or n null) — ``suppress_small_groups``. Uses the exact n, before rounding.
+4. Shares: a ``share``/``rate`` column in a table with ``signatories`` (the numerator) and ``n``
+   (the denominator), like Appendix A adoption, is recomputed from the rounded counts (OpenSAFELY:
+   derive statistics from the rounded figures, so that they cannot be used to undo the rounding),
+   and is null where the numerator is 1–4 or n < 5.
+5. Counts: ``COUNT_COLUMNS`` (n, count, signatories, members, headcount, declared, hesa_proxy,
+   submitted, late, …), columns named ``*_count`` or ``n_*``, numeric dtype only →
+   ``apply_to_counts``: the column becomes String: null stays null, 0 → "0", 0 < x < 5 → "<5",
+   x ≥ 5 → the nearest multiple of 5, as text. A String column is used (rather than a number plus a
+   separate display column) so that a published count is never mistaken for missing (null) or
+   zero, and every cell of one column has one type. In a table that identifies signatories, the
+   viewer's own rows keep their exact counts (as text) — except group sizes (``n``,
+   ``signatories``, …), which are about peers too.
+6. Peers pseudonymised: signatory identity columns (``signatory``, ``slug``; the slug part of
+   ``submission_id``; a UKPRN found in the register, for HESA tables; ``signatory_name``,
+   ``provider``, and ``name`` in the register) become "Peer k" for every signatory but the viewer.
+   Numbering: all slugs found in the tables (plus names that could not be linked to a slug) but
+   the viewer are ordered by HMAC-SHA256(key, slug) and numbered 1…N, with key = HMAC-SHA256(salt,
+   viewer) — so numbers are stable for a salt, a viewer and a register, do not follow the
+   alphabet, and differ between viewers (institutions comparing their views cannot pool them into
+   a key). ``submission_id`` becomes ``Peer k|stage|<HMAC token>`` (the file hash could be matched
+   against a published plan). Free-text columns (``FREE_TEXT_COLUMNS``: text, action, owner,
+   evidence, …) are nulled on peers' rows — they often name the institution. Rows of such tables
+   are then stably sorted viewer first, then by peer number, so that row order (often alphabetical
+   by slug) does not undo the pseudonyms.
+
+The salt is a secret of the steering group: anyone who knows it and the register can undo the
+numbering. It is taken from ``salt=``, else the environment variable
+``TECHBENCH_DISCLOSURE_SALT``, else a random salt made once per process (pseudonyms then change
+between processes — safe, but not stable across publications).
+
+Rounding rule: nearest multiple of 5, halves up (``floor(x / 5 + 0.5) * 5``). Whole counts never
+fall on a half (5 is odd: 7 → 5, 8 → 10, 12 → 10, 13 → 15); the rule only matters for non-integer
+counts (7.5 → 10). Counts are never negative (``ValueError``). HESA rounds 0, 1, 2 to 0; here, as
+the issue asks, 1–4 are shown as "<5" and 0 as 0. Residual risk, not handled here:
+quasi-identifiers (signing date, cohort, nation, type, mission group, exact headcount band) can
+single out a peer in a small sector; views should show only those a benchmark needs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import math
+import os
+import re
+import secrets
+from collections.abc import Iterable, Mapping, Sequence
+
+import polars as pl
+
+ROLES = ("steering", "reviewer", "institution")
+SMALL = "<5"
+MIN_GROUP = 5
+SALT_VARIABLE = "TECHBENCH_DISCLOSURE_SALT"
+
+PERSONAL_COLUMNS = frozenset({
+    "lead_name", "lead_email", "lead_phone", "lead_signoff_name", "head_signoff_name", "head_name",
+    "lead_signoff", "head_signoff", "signoff_name", "contact_name", "contact_email", "contact_phone",
+})
+_PERSONAL_PATTERN = re.compile(r"e-?mail|phone|telephone|sign_?off_name$")
+IDENTIFYING_COLUMNS = frozenset({"ukprn", "published_url", "url", "domain"})
+REGISTER_ONLY_IDENTIFYING = frozenset({"plugin", "source"})  # dropped only from a table with ``slug``
+SLUG_COLUMNS = ("signatory", "slug")
+NAME_COLUMNS = ("signatory_name", "provider")  # "name" too, in a table with ``slug`` (the register)
+FREE_TEXT_COLUMNS = frozenset({
+    "text", "action", "owner", "evidence", "due_text", "profile", "technician_voice", "technician_definition",
+    "technicians_narrative", "note", "notes", "comment", "comments", "feedback", "message",
+})
+COUNT_COLUMNS = frozenset({
+    "n", "count", "signatories", "headcount", "submitted", "submissions", "late", "overdue", "missing", "expected",
+    "received", "registered", "registrations", "technicians", "apprentices", "mentors", "members", "peers",
+    "declared", "hesa_proxy", "technician_proxy",
+})
+_COUNT_PATTERN = re.compile(r"(^n_|_count$|_n$|^count_)")
+GROUP_COUNT_COLUMNS = frozenset({"n", "signatories", "peers", "members"})  # about a group: never exact for the viewer
+GROUP_STATISTIC_COLUMNS = frozenset({
+    "median", "mean", "average", "q1", "q3", "p10", "p25", "p50", "p75", "p90", "lower_quartile", "upper_quartile",
+    "iqr", "min", "max", "sd", "std", "lower", "upper", "ci_low", "ci_high", "interval", "interval_low",
+    "interval_high", "benchmark", "difference", "diff", "quintile", "wording", "band", "percentile", "rank", "z",
+    "zscore", "favourable",
+})
+_GROUP_STATISTIC_PATTERN = re.compile(
+    r"^(median|mean|q[13]|p\d{1,2}|quartile|quintile|interval|ci|lower|upper|benchmark|wording|band|percentile|diff)_"
+    r"|_(median|mean|q1|q3|p25|p75|quartile|quintile|wording|band|lower|upper|ci_low|ci_high|benchmark|percentile)$")
+SHARE_NUMERATORS = {"share": "signatories", "rate": "signatories"}  # share of the n signatories in the table
+
+_PROCESS_SALT = secrets.token_hex(16)
+
+
+# --- counts -------------------------------------------------------------------------------------
+def round_count(n: float | int | None) -> str | int | None:
+    """A count as it may be published: None → None, 0 → 0, 0 < n < 5 → "<5", else the nearest
+    multiple of 5 (halves up, which only non-integer counts can hit: 7.5 → 10)."""
+    if n is None or (isinstance(n, float) and math.isnan(n)):
+        return None
+    if n < 0:
+        raise ValueError(f"a count cannot be negative: {n}")
+    if n == 0:
+        return 0
+    if n < MIN_GROUP:
+        return SMALL
+    return int(math.floor(n / 5 + 0.5) * 5)
+
+
+def _rounded(col: str | pl.Expr) -> pl.Expr:
+    c = pl.col(col) if isinstance(col, str) else col
+    return ((c.cast(pl.Float64) / 5 + 0.5).floor() * 5).cast(pl.Int64)
+
+
+def _count_display(col: str) -> pl.Expr:
+    c = pl.col(col)
+    return (pl.when(c.is_null()).then(pl.lit(None, dtype=pl.String))
+            .when(c == 0).then(pl.lit("0"))
+            .when(c < MIN_GROUP).then(pl.lit(SMALL))
+            .otherwise(_rounded(c).cast(pl.String)))
+
+
+def apply_to_counts(frame: pl.DataFrame, columns: Iterable[str], *, exact: pl.Expr | None = None) -> pl.DataFrame:
+    """Replace each count column by its published form, as a String column ("0", "<5", "10", …).
+
+    Columns already String are left alone (already disclosed). ``exact`` (a boolean expression)
+    marks rows that keep their exact count, as text — the viewer's own rows.
+    """
+    exprs = []
+    for col in columns:
+        if col not in frame.columns or frame.schema[col] == pl.String:
+            continue
+        if not frame.schema[col].is_numeric():
+            raise TypeError(f"count column {col!r} is {frame.schema[col]}, not numeric")
+        low = frame[col].min()
+        if low is not None and low < 0:
+            raise ValueError(f"count column {col!r} has a negative value ({low})")
+        shown = _count_display(col)
+        if exact is not None:
+            whole = pl.col(col).cast(pl.Int64, strict=False)
+            own = pl.when(pl.col(col) == whole).then(whole.cast(pl.String)).otherwise(pl.col(col).cast(pl.String))
+            shown = pl.when(exact).then(own).otherwise(shown)
+        exprs.append(shown.alias(col))
+    return frame.with_columns(exprs) if exprs else frame
+
+
+# --- pseudonyms ---------------------------------------------------------------------------------
+def _salt(salt: str | bytes | None) -> bytes:
+    if salt is None:
+        salt = os.environ.get(SALT_VARIABLE) or _PROCESS_SALT
+    return salt if isinstance(salt, bytes) else salt.encode()
+
+
+def pseudonyms(values: Iterable[str | None], keep: Iterable[str] = (), *,
+               salt: str | bytes | None = None) -> dict[str, str]:
+    """{value: "Peer k"} for every distinct value not in ``keep``, numbered in the order of
+    HMAC-SHA256(salt, value): deterministic for a salt and a set of values, unrelated to the alphabet."""
+    key = _salt(salt)
+    kept = set(keep)
+    others = {v for v in values if v is not None and v not in kept}
+    ordered = sorted(others, key=lambda v: (hmac.new(key, v.encode(), hashlib.sha256).digest(), v))
+    return {v: f"Peer {i}" for i, v in enumerate(ordered, 1)}
+
+
+def anonymise(frame: pl.DataFrame, column: str, keep: set[str], *, salt: str | bytes | None = None,
+              universe: Iterable[str] | None = None) -> pl.DataFrame:
+    """Replace every value of ``column`` not in ``keep`` by its pseudonym ("Peer 1", …).
+
+    Numbering is over ``universe`` (e.g. every slug of the register, so that a peer has the same
+    number in every table) or, by default, over the column's own values. Nulls stay null.
+    """
+    values = frame[column].cast(pl.String)
+    mapping = pseudonyms(universe if universe is not None else values.unique().to_list(), keep, salt=salt)
+    missing = set(values.drop_nulls().unique().to_list()) - set(mapping) - set(keep)
+    if missing:
+        raise ValueError(f"{len(missing)} value(s) of {column!r} are not in the universe given")
+    return frame.with_columns(pl.col(column).cast(pl.String).replace(mapping))
+
+
+# --- group statistics ---------------------------------------------------------------------------
+def group_statistic_columns(frame: pl.DataFrame) -> list[str]:
+    return [c for c in frame.columns if c in GROUP_STATISTIC_COLUMNS or _GROUP_STATISTIC_PATTERN.search(c)]
+
+
+def suppress_small_groups(positions: pl.DataFrame, n_column: str = "n", min_n: int = MIN_GROUP,
+                          columns: Sequence[str] | None = None) -> pl.DataFrame:
+    """Null the group statistics (median, quartiles, interval, quintile, wording, …: see
+    ``GROUP_STATISTIC_COLUMNS``, or ``columns``) on every row whose group has fewer than
+    ``min_n`` members (or an unknown n). Other columns — e.g. a signatory's own value — stay."""
+    if n_column not in positions.columns:
+        raise ValueError(f"no group size column {n_column!r}")
+    stats = [c for c in (columns if columns is not None else group_statistic_columns(positions))
+             if c in positions.columns and c != n_column]
+    small = pl.col(n_column).is_null() | (pl.col(n_column) < min_n)
+    return positions.with_columns(pl.when(small).then(pl.lit(None)).otherwise(pl.col(c)).cast(positions.schema[c])
+                                  .alias(c) for c in stats)
+
+
+# --- the entry point ----------------------------------------------------------------------------
+def is_personal(column: str) -> bool:
+    return column in PERSONAL_COLUMNS or bool(_PERSONAL_PATTERN.search(column.lower()))
+
+
+def count_columns(frame: pl.DataFrame, extra: Iterable[str] = ()) -> list[str]:
+    extra = set(extra)
+    return [c for c, t in frame.schema.items()
+            if (c in extra or c in COUNT_COLUMNS or _COUNT_PATTERN.search(c)) and (t.is_numeric() or c in extra)]
+
+
+def _slug_column(frame: pl.DataFrame) -> str | None:
+    return next((c for c in SLUG_COLUMNS if c in frame.columns and frame.schema[c] == pl.String), None)
+
+
+def _identity(frame: pl.DataFrame, ukprn_to_slug: Mapping[str, str]) -> pl.Expr | None:
+    """The slug of each row's signatory, if the table identifies signatories: its slug column,
+    else the slug part of ``submission_id``, else its UKPRN looked up in the register (HESA)."""
+    slug = _slug_column(frame)
+    if slug:
+        return pl.col(slug)
+    if "submission_id" in frame.columns:
+        return pl.col("submission_id").cast(pl.String).str.split("|").list.first()
+    if "ukprn" in frame.columns and ukprn_to_slug:
+        return pl.col("ukprn").cast(pl.String).replace_strict(dict(ukprn_to_slug), default=None,
+                                                              return_dtype=pl.String)
+    return None
+
+
+def _lookups(tables: Mapping[str, pl.DataFrame]) -> tuple[dict[str, str], dict[str, str]]:
+    """name -> slug and ukprn -> slug, from every table that has a slug column (the register)."""
+    names: dict[str, str] = {}
+    ukprns: dict[str, str] = {}
+    for frame in tables.values():
+        slug = _slug_column(frame)
+        if slug is None:
+            continue
+        for name_col in (*NAME_COLUMNS, "name") if slug == "slug" else NAME_COLUMNS:
+            if name_col in frame.columns:
+                for s, n in frame.select(slug, pl.col(name_col).cast(pl.String)).unique().iter_rows():
+                    if s is not None and n is not None:
+                        names.setdefault(n, s)
+        if "ukprn" in frame.columns:
+            for s, u in frame.select(slug, pl.col("ukprn").cast(pl.String)).unique().iter_rows():
+                if s is not None and u is not None:
+                    ukprns.setdefault(u, s)
+    return names, ukprns
+
+
+def _universe(tables: Mapping[str, pl.DataFrame], name_to_slug: Mapping[str, str],
+              ukprn_to_slug: Mapping[str, str]) -> tuple[set[str], set[str]]:
+    slugs: set[str] = set()
+    unlinked: set[str] = set()
+    for frame in tables.values():
+        ident = _identity(frame, ukprn_to_slug)
+        if ident is not None:
+            slugs.update(v for v in frame.select(ident.alias("s"))["s"].unique().to_list() if v is not None)
+        else:
+            for c in NAME_COLUMNS:
+                if c in frame.columns:
+                    unlinked.update(v for v in frame[c].cast(pl.String).unique().to_list()
+                                    if v is not None and v not in name_to_slug)
+    return slugs, unlinked
+
+
+def _token(key: bytes, value: str) -> str:
+    return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()[:12]
+
+
+_SLUG = "__disclosure_slug"
+_ORDER = "__disclosure_order"
+
+
+def _disclose_one(frame: pl.DataFrame, viewer: str | None, peer: dict[str, str], order: dict[str, int],
+                  name_to_slug: Mapping[str, str], ukprn_to_slug: Mapping[str, str], key: bytes,
+                  extra_counts: Sequence[str]) -> pl.DataFrame:
+    is_register = "slug" in frame.columns
+    identity = _identity(frame, ukprn_to_slug)
+    if identity is not None:  # before identifying columns (ukprn) are dropped
+        frame = frame.with_columns(identity.alias(_SLUG))
+    drop = [c for c in frame.columns
+            if is_personal(c) or c in IDENTIFYING_COLUMNS or (is_register and c in REGISTER_ONLY_IDENTIFYING)]
+    frame = frame.drop(drop)
+
+    # group statistics, then shares from rounded counts, then counts (all on exact n)
+    if "n" in frame.columns and frame.schema["n"].is_numeric() and group_statistic_columns(frame):
+        frame = suppress_small_groups(frame)
+    for share, num in SHARE_NUMERATORS.items():
+        if (share in frame.columns and num in frame.columns and frame.schema[num].is_numeric()
+                and "n" in frame.columns and frame.schema["n"].is_numeric()):
+            frame = frame.with_columns(
+                pl.when(pl.col(num).is_null() | pl.col("n").is_null() | (pl.col("n") < MIN_GROUP)
+                        | ((pl.col(num) > 0) & (pl.col(num) < MIN_GROUP))).then(pl.lit(None, dtype=pl.Float64))
+                .when(pl.col(num) == 0).then(pl.lit(0.0))
+                .otherwise(_rounded(num) / _rounded("n")).alias(share))
+
+    ident = pl.col(_SLUG) if identity is not None else None
+    own = (ident == viewer).fill_null(False) if ident is not None and viewer is not None else None
+    counted = count_columns(frame, extra_counts)
+    frame = apply_to_counts(frame, [c for c in counted if c in GROUP_COUNT_COLUMNS])
+    frame = apply_to_counts(frame, [c for c in counted if c not in GROUP_COUNT_COLUMNS], exact=own)
+    if ident is None:
+        # no signatory identity: only names that could be linked (or not) to a signatory
+        for c in NAME_COLUMNS:
+            if c in frame.columns:
+                slugs = pl.col(c).cast(pl.String).replace(dict(name_to_slug))
+                mine = (slugs == viewer).fill_null(False) if viewer is not None else pl.lit(False)
+                frame = frame.with_columns(pl.when(mine).then(pl.col(c)).otherwise(slugs.replace(peer)).alias(c))
+        return frame
+
+    is_peer = (ident != viewer).fill_null(True) if viewer is not None else pl.lit(True)
+    pseudonym = ident.replace_strict(peer, default=None, return_dtype=pl.String)
+    frame = frame.with_columns(ident.replace_strict(order, default=0, return_dtype=pl.Int64).alias(_ORDER))
+    updates = []
+    for c in frame.columns:
+        if c in SLUG_COLUMNS or c in NAME_COLUMNS or (is_register and c == "name"):
+            updates.append(pl.when(is_peer).then(pseudonym).otherwise(pl.col(c).cast(pl.String)).alias(c))
+        elif c == "submission_id":
+            ids = frame[c].cast(pl.String).drop_nulls().unique().to_list()
+            tokens = {v: _token(key, v) for v in ids}  # one HMAC per distinct submission, not per row
+            parts = pl.col(c).cast(pl.String).str.split("|")
+            masked = pl.concat_str([pseudonym, parts.list.get(1, null_on_oob=True).fill_null(""),
+                                    pl.col(c).cast(pl.String).replace_strict(tokens, default=None,
+                                                                             return_dtype=pl.String)],
+                                   separator="|")
+            updates.append(pl.when(is_peer).then(masked).otherwise(pl.col(c).cast(pl.String)).alias(c))
+        elif c in FREE_TEXT_COLUMNS:
+            updates.append(pl.when(is_peer).then(pl.lit(None)).otherwise(pl.col(c)).cast(frame.schema[c]).alias(c))
+    return frame.with_columns(updates).sort(_ORDER, maintain_order=True).drop(_ORDER, _SLUG)
+
+
+def disclose(tables: Mapping[str, pl.DataFrame], viewer: str | None, role: str, *,
+             salt: str | bytes | None = None,
+             counts: Mapping[str, Sequence[str]] | None = None) -> dict[str, pl.DataFrame]:
+    """The tables as they may be published to ``role`` (see the module notes).
+
+    ``steering``: unchanged. ``institution``: ``viewer`` (its slug) required and kept visible.
+    ``reviewer``: ``viewer`` optional (the one signatory kept visible). Pseudonyms are numbered
+    over every signatory found in ``tables`` (include the register for numbers that stay the
+    same across publications), with ``salt`` (secret; see ``SALT_VARIABLE``).
+    """
+    if role not in ROLES:
+        raise ValueError(f"unknown role {role!r}; expected one of {ROLES}")
+    if role == "steering":
+        return dict(tables)
+    if role == "institution" and not viewer:
+        raise ValueError("an institution's view needs its own slug as viewer")
+    # Numbering keyed per viewer: the same peer has unrelated numbers in two institutions' views,
+    # so institutions comparing notes cannot pool them into a key.
+    key = _salt(salt)
+    if viewer:
+        key = hmac.new(key, b"viewer\x00" + viewer.encode(), hashlib.sha256).digest()
+    name_to_slug, ukprn_to_slug = _lookups(tables)
+    slugs, unlinked = _universe(tables, name_to_slug, ukprn_to_slug)
+    peer = pseudonyms(slugs | unlinked, {viewer} if viewer else set(), salt=key)
+    order = {s: int(p.split()[1]) for s, p in peer.items()}
+    counts = counts or {}
+    return {name: _disclose_one(frame, viewer, peer, order, name_to_slug, ukprn_to_slug, key, counts.get(name, ()))
+            for name, frame in tables.items()}
