@@ -8,6 +8,7 @@ plan lineage across stages; HESA reconciliation; the submission tracker; Appendi
 from __future__ import annotations
 
 import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
 
 import duckdb
 import polars as pl
@@ -18,7 +19,7 @@ from pipeline.benchmarks.frames import Frames, load_frames
 
 #: Tables written, in the warehouse and the snapshot (prefixed ``bench_``).
 TABLES = ("metric_catalogue", "metric_values", "peer_groups", "group_members", "positions", "sector_trends",
-          "signatory_trends", "action_lineage", "hesa_reconciliation", "tracker", "appendix_a_tags",
+          "action_lineage", "hesa_reconciliation", "tracker", "appendix_a_tags",
           "appendix_a_adoption")
 
 
@@ -29,29 +30,35 @@ def catalogue_frame() -> pl.DataFrame:
 
 
 def compute(frames: Frames, today: dt.date, cohorts: pl.DataFrame | None = None) -> dict[str, pl.DataFrame]:
+    """Every benchmark table. Plan lineage (text matching) runs beside the metric work: polars
+    releases the GIL, so the two use both cores."""
     cohorts = tracker.load_cohorts() if cohorts is None else cohorts
-    deadlines = tracker.deadlines(frames.signatories, frames.submissions, cohorts)
-    values = metrics.metric_values(frames, deadlines)
-    latest = metrics.latest_values(values)
-    headcounts = latest.filter(pl.col("metric") == "headcount").select("signatory", headcount=pl.col("value"))
-    peer_groups, members = groups.peer_groups(frames.signatories, headcounts)
-    positions = position.positions(latest.select("signatory", "metric", "value"), members,
-                                   {m.id: m.direction for m in CATALOGUE})
-    tags = tagging.tag_frames(frames)
-    return {
-        "metric_catalogue": catalogue_frame(),
-        "metric_values": values,
-        "peer_groups": peer_groups,
-        "group_members": members,
-        "positions": positions,
-        "sector_trends": lineage.sector_trends(values),
-        "signatory_trends": lineage.signatory_trends(values),
-        "action_lineage": lineage.action_lineage(frames.actions, frames.returns),
-        "hesa_reconciliation": hesa_reconciliation.reconcile(frames.returns, frames.signatories, frames.hesa),
-        "tracker": tracker.tracker(frames.signatories, frames.submissions, cohorts, today),
-        "appendix_a_tags": tags,
-        "appendix_a_adoption": tagging.adoption(tags, frames.returns),
-    }
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        plan_lineage = pool.submit(lineage.action_lineage, frames.actions, frames.returns)
+        deadlines = tracker.deadlines(frames.signatories, frames.submissions, cohorts)
+        values = metrics.metric_values(frames, deadlines)
+        latest = metrics.latest_values(values)
+        headcounts = latest.filter(pl.col("metric") == "headcount").select("signatory", headcount=pl.col("value"))
+        peer_groups, members = groups.peer_groups(frames.signatories, headcounts)
+        positions = position.positions(latest.select("signatory", "metric", "value"), members,
+                                       {m.id: m.direction for m in CATALOGUE})
+        tags = tagging.tag_frames(frames)
+        tables = {
+            "metric_catalogue": catalogue_frame(),
+            # each value with its change since the signatory's previous stage (its trend)
+            "metric_values": values.join(lineage.signatory_trends(values).select("signatory", "metric", "stage", "change"),
+                                         on=["signatory", "metric", "stage"], how="left"),
+            "peer_groups": peer_groups,
+            "group_members": members,
+            "positions": positions,
+            "sector_trends": lineage.sector_trends(values),
+            "hesa_reconciliation": hesa_reconciliation.reconcile(frames.returns, frames.signatories, frames.hesa),
+            "tracker": tracker.tracker(frames.signatories, frames.submissions, cohorts, today),
+            "appendix_a_tags": tags,
+            "appendix_a_adoption": tagging.adoption(tags, frames.returns),
+        }
+        tables["action_lineage"] = plan_lineage.result()
+    return tables
 
 
 def write(con: duckdb.DuckDBPyConnection, tables: dict[str, pl.DataFrame]) -> None:
