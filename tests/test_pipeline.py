@@ -203,3 +203,30 @@ def test_definitions_load_with_assets_checks_sensor_and_job():
     assert {"no_internal_failures", "every_landed_file_accounted_for", "great_expectations_suite",
             "snapshot_matches_warehouse"} <= checks
     assert d.resolve_job_def("process_landing_zone") is not None
+
+
+def test_demo_summary_matches_what_the_generator_wrote(tmp_path):
+    import re
+
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+
+    result = CliRunner().invoke(app, ["demo", "--signatories", "20", "--stages", "2", "--seed", "3", "--no-serve",
+                                      "--home", str(tmp_path)], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    rows = read_manifest(tmp_path / "synthetic")
+    written = int(re.search(r"(\d+) returns written", result.output)[1])
+    landed = int(re.search(r"(\d+) newly landed", result.output)[1])
+    processed, accepted, rejected = map(int, re.search(
+        r"(\d+) new file\(s\): (\d+) accepted, (\d+) rejected", result.output).groups())
+    assert written == landed == processed == len(rows)
+    assert rejected == sum(expected_status(r) == "rejected" for r in rows)
+    assert accepted == len(rows) - rejected
+    by_rule = dict((rule, int(n)) for rule, n in re.findall(r"rejected for (\S+): (\d+)", result.output))
+    expected = {}
+    for r in rows:
+        if expected_status(r) == "rejected":
+            for rule in set(r["expected_rules"].split(";")) & ERROR_RULES:
+                expected[rule] = expected.get(rule, 0) + 1
+    assert by_rule == expected
