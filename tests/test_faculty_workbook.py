@@ -21,6 +21,9 @@ SAMPLE = Path(faculty_plugin.INFO.samples[0])
 RECEIVED = dt.date(2019, 7, 1)  # after the sample's sign-off
 CONTEXT = ParseContext(received=RECEIVED)  # the stage must come from the file itself
 STAFF = "'Technical Staff by Faculty'"
+EXAMPLE = synthetic_example()  # the sample's return
+AREAS = [a.name for a in EXAMPLE.technicians.areas]  # one row each from row 2, then the total row
+TOTAL_ROW = len(AREAS) + 2
 
 
 def rich_return() -> CanonicalReturn:
@@ -166,12 +169,12 @@ def test_labels_not_rows_find_the_values(tmp_path):
     report = validate(edited(insert))
     assert report.return_.technicians.model_dump() == synthetic_example().technicians.model_dump()
     assert located(report, "required") == [("/lead/email", "Cover!B7")]
-    assert report.return_.provenance.fields["/technicians/headcount"] == f"{STAFF}!B9"
+    assert report.return_.provenance.fields["/technicians/headcount"] == f"{STAFF}!B{TOTAL_ROW + 3}"
 
 
 def test_an_unreadable_headcount_is_reported_at_its_cell():
     def approx(wb):
-        row, col = find(wb["Technical Staff by Faculty"], "Medicine")
+        row, col = find(wb["Technical Staff by Faculty"], AREAS[1])
         wb["Technical Staff by Faculty"].cell(row, col + 1).value = "approx 140"
 
     report = validate(edited(approx))
@@ -188,13 +191,14 @@ def test_a_total_row_that_disagrees_with_the_faculties_is_an_error_at_the_total(
 
     report = validate(edited(total))
     assert not report.ok
-    assert located(report, "areas.sum") == [("/technicians/headcount", f"{STAFF}!B6")]
+    assert located(report, "areas.sum") == [("/technicians/headcount", f"{STAFF}!B{TOTAL_ROW}")]
     assert report.return_.technicians.headcount == 750
 
 
 def test_an_action_takes_the_theme_of_its_sheet():
     """An action moved from the Visibility sheet to the Recognition sheet is a Recognition action."""
-    moved = "Hold an annual Technicians' Festival open to all technical staff"
+    moved = EXAMPLE.action_plan[0].action
+    assert EXAMPLE.action_plan[0].theme is Theme.VISIBILITY
 
     def move(wb):
         source, target = wb["Visibility"], wb["Recognition"]
@@ -271,29 +275,29 @@ def test_without_a_total_row_the_total_is_the_sum_of_the_faculties():
 
     report = validate(edited(drop_total))
     assert report.ok, report.errors
-    assert report.return_.technicians.headcount == 740
-    assert report.return_.provenance.fields["/technicians/headcount"].startswith(f"{STAFF}!B2:B5")
+    assert report.return_.technicians.headcount == EXAMPLE.technicians.headcount
+    assert report.return_.provenance.fields["/technicians/headcount"].startswith(f"{STAFF}!B2:B{TOTAL_ROW - 1}")
 
 
 def test_a_target_month_that_excel_turned_into_a_date_is_still_a_month():
     def excel(wb):
         ws = wb["Visibility"]
-        row, col = find(ws, "Jul 2020")
-        ws.cell(row, col).value = dt.datetime(2020, 7, 1)
+        row, col = find(ws, "Mar 2020")
+        ws.cell(row, col).value = dt.datetime(2020, 3, 1)
         ws.cell(row, col).number_format = "mmm-yy"
         ws.append(["A99"])  # a row numbered ahead, nothing in it yet
 
     report = validate(edited(excel))
     assert report.ok, report.errors
     due = report.return_.action_plan[0].due
-    assert (due.precision.value, due.end, due.text) == ("month", dt.date(2020, 7, 31), "Jul 2020")
+    assert (due.precision.value, due.end, due.text) == ("month", dt.date(2020, 3, 31), "Mar 2020")
     assert len(report.return_.action_plan) == len(synthetic_example().action_plan)
 
 
 def test_numbers_too_large_to_be_counts_are_reported_at_their_cells():
     def huge(wb):
         ws = wb["Technical Staff by Faculty"]
-        row, col = find(ws, "Engineering")
+        row, col = find(ws, AREAS[0])
         ws.cell(row, col + 1).value = "9" * 400
         ws.cell(row, col + 2).value = "9" * 400 + ".5"
 

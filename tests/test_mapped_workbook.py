@@ -417,18 +417,20 @@ def test_rows_of_a_shared_sheet_are_told_apart_by_their_where_column(registry):
         ws.append(["Planned", "Something not yet started", "VIS"])
 
     report = check_bytes(edited_sample("fenwick-institute", edit), registry)
-    ret = report.return_
-    assert len(ret.initiatives_before) == 1 and len(ret.initiatives_since) == 6
+    ret, shipped = report.return_, synthetic.fenwick()
+    before, since = len(shipped.initiatives_before), len(shipped.initiatives_since)  # rows from 4, then the new one
+    assert len(ret.initiatives_before) == before - 1 and len(ret.initiatives_since) == since + 1
     (issue,) = [i for i in report.issues if i.rule == "row.unclassified"]
-    assert issue.location == "Initiatives!A11" and "'Planned'" in issue.message
+    assert issue.location == f"Initiatives!A{4 + before + since}" and "'Planned'" in issue.message
 
 
 def test_coded_values_are_read_through_the_mapping(registry):
     report = validate(SAMPLES / "fenwick-institute.xlsx", registry)
     ws = openpyxl.load_workbook(SAMPLES / "fenwick-institute.xlsx")["Actions 2023-25"]
-    assert ws["A4"].value == "VIS" and ws["F4"].value == "WIP"
-    assert report.return_.action_plan[0].theme.value == "Visibility"
-    assert report.return_.action_plan[0].status.value == "in progress"
+    assert ws["A5"].value == "CD" and ws["F5"].value == "WIP"
+    assert report.return_.action_plan[1] == synthetic.fenwick().action_plan[1]
+    assert report.return_.action_plan[1].theme.value == "Career Development"
+    assert report.return_.action_plan[1].status.value == "in progress"
 
 
 # --- a new layout needs only a mapping file ---------------------------------------------------------

@@ -24,6 +24,7 @@ import tempfile
 from pathlib import Path
 
 from pipeline.plugin_api import ParseContext, SourceFile
+from pipeline.synthetic import stable_bytes
 from plugins.mapped_workbook import plugin, reader, synthetic, writer
 from plugins.mapped_workbook.mapping import SHIPPED_MAPPINGS, Mapping, MappingSet, load_mappings
 
@@ -102,7 +103,9 @@ def main(argv: list[str]) -> int:
         found = load_mappings(SHIPPED_MAPPINGS)
         for m in found.mappings:
             slug = m.spec.signatories[0]
-            print(writer.write(synthetic.example(slug), plugin.SAMPLES / f"{slug}.xlsx", m))
+            path = writer.write(synthetic.example(slug), plugin.SAMPLES / f"{slug}.xlsx", m)
+            stable_bytes(path)
+            print(path)
         return 1 if found.problems else 0
     print(__doc__)
     return 2
