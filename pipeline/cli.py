@@ -332,9 +332,10 @@ def benchmarks(
     with con:
         rows = con.sql(f"""
             SELECT p.signatory, s.name AS signatory_name, p.metric, c.name AS metric_name, c.unit, c.direction,
-                   p.group_id, g.label AS group_label, p.value, p.n, p.median, p.q1, p.q3, p.median_low,
-                   p.median_high, p.diff, p.diff_low, p.diff_high, p.quintile, p.quintile_label, p.wording
+                   p.group_id, g.label AS group_label, p.value, t.n, t.median, t.q1, t.q3, t.median_low,
+                   t.median_high, p.diff, p.diff_low, p.diff_high, p.quintile, p.quintile_label, p.wording
             FROM bench_positions p JOIN bench_metric_catalogue c USING (metric)
+            JOIN bench_group_stats t USING (metric, group_id)
             JOIN bench_peer_groups g USING (group_id) JOIN signatories s ON s.slug = p.signatory
             {"WHERE " + " AND ".join(where) if where else ""}
             ORDER BY p.signatory, p.metric, p.group_id""", params=params).pl()

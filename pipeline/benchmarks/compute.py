@@ -18,9 +18,13 @@ from pipeline.benchmarks.catalogue import CATALOGUE
 from pipeline.benchmarks.frames import Frames, load_frames
 
 #: Tables written, in the warehouse and the snapshot (prefixed ``bench_``).
-TABLES = ("metric_catalogue", "metric_values", "peer_groups", "group_members", "positions", "sector_trends",
+TABLES = ("metric_catalogue", "metric_values", "peer_groups", "group_members", "group_stats", "positions",
+          "sector_trends",
           "action_lineage", "hesa_reconciliation", "tracker", "appendix_a_tags",
           "appendix_a_adoption")
+
+
+GROUP_STATS = ("metric", "group_id", "n", "median", "q1", "q3", "median_low", "median_high", "ci_level")
 
 
 def catalogue_frame() -> pl.DataFrame:
@@ -50,7 +54,9 @@ def compute(frames: Frames, today: dt.date, cohorts: pl.DataFrame | None = None)
                                          on=["signatory", "metric", "stage"], how="left"),
             "peer_groups": peer_groups,
             "group_members": members,
-            "positions": positions,
+            # group statistics once per metric and group; each signatory's place in it per row
+            "group_stats": positions.select(GROUP_STATS).unique(["metric", "group_id"]).sort("metric", "group_id"),
+            "positions": positions.select(pl.exclude(set(GROUP_STATS) - {"metric", "group_id"} | {"direction"})),
             "sector_trends": lineage.sector_trends(values),
             "hesa_reconciliation": hesa_reconciliation.reconcile(frames.returns, frames.signatories, frames.hesa),
             "tracker": tracker.tracker(frames.signatories, frames.submissions, cohorts, today),
