@@ -53,3 +53,18 @@ def set_cell(document, table: int, row: int, col: int, text: str) -> None:
 
 def rules_of(report: FileReport) -> set[str]:
     return {i.rule for i in report.issues}
+
+
+def rich_return() -> CanonicalReturn:
+    """The example with what the Word form lacks: registrations (one 'other', with its own name)
+    and other counted measures; synthetic, without provenance, ready to write in any format."""
+    from pipeline.schema import Metric, Register, Registration
+
+    ret = northgate()
+    ret.synthetic = True
+    ret.registrations = [Registration(name=Register.RSCITECH, count=12),
+                         Registration(name=Register.CENG, count=3),
+                         Registration(name=Register.OTHER, count=2, label="Institute of Science & Technology")]
+    ret.other_metrics = [Metric(name="apprentices", count=4), Metric(name="mentors", count=17.0)]
+    ret.provenance = None
+    return ret

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from returns import northgate
+from returns import rich_return as shared_rich_return
 
 from pipeline.plugin_api import ParseContext, SourceFile
 from pipeline.registry import PluginError, Registry
-from pipeline.schema import Metric, Register, Registration
+from pipeline.schema import Register
 from pipeline.synthetic import stable_bytes
 from pipeline.validate import validate_path, validate_source
 from plugins.mapped_workbook import plugin, synthetic
@@ -43,13 +43,8 @@ def fresh_mappings():
 
 
 def rich_return():
-    ret = northgate()
-    ret.synthetic = True
-    ret.registrations = [Registration(name=Register.RSCITECH, count=12),
-                         Registration(name=Register.CENG, count=3),
-                         Registration(name=Register.OTHER, count=2, label="Institute of Science & Technology")]
-    ret.other_metrics = [Metric(name="apprentices", count=4), Metric(name="mentors", count=17.5)]
-    ret.provenance = None
+    ret = shared_rich_return()
+    ret.other_metrics[1].count = 17.5  # a count with a fraction
     return ret
 
 

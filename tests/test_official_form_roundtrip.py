@@ -5,21 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from returns import CONTEXT, check, northgate, registry
+from returns import CONTEXT, check, registry, rich_return
 
 from pipeline.plugin_api import ParseContext
-from pipeline.schema import Metric, Register, Registration
-
-
-def rich_return():
-    ret = northgate()
-    ret.synthetic = True
-    ret.registrations = [Registration(name=Register.RSCITECH, count=12),
-                         Registration(name=Register.CENG, count=3),
-                         Registration(name=Register.OTHER, count=2, label="Institute of Science & Technology")]
-    ret.other_metrics = [Metric(name="apprentices", count=4), Metric(name="mentors", count=17.0)]
-    ret.provenance = None
-    return ret
 
 
 @pytest.mark.parametrize("fmt", ["docx", "json", "xlsx"])
