@@ -374,6 +374,103 @@ def methodology(
         sys.stdout.write(text)
 
 
+users_app = typer.Typer(help="Local accounts for the dashboard (kept in <home>/app.sqlite3).", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+
+
+def _accounts(home: Path | None):
+    from dashboards.accounts import AccountError, AccountStore
+
+    try:
+        return AccountStore.for_paths(_paths(home))
+    except (AccountError, OSError) as exc:
+        typer.echo(f"error: cannot open the accounts store: {exc}", err=True)
+        raise typer.Exit(1) from None
+
+
+@users_app.command("add")
+def users_add(
+    username: Annotated[str, typer.Argument(help="The new account's name (lowercase).", show_default=False)],
+    role: Annotated[Role, typer.Option(help="steering, reviewer or institution.", show_default=False)],
+    signatory: Annotated[str | None, typer.Option(help="Institution: the signatory it belongs to (required). "
+                                                        "Reviewer: their own, so they are never assigned it.")] = None,
+    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from the first line "
+                                                                          "of standard input.")] = False,
+    home: HomeOption = None,
+) -> None:
+    """Add an account; the password is asked for twice (hidden) unless --password-stdin."""
+    from dashboards.accounts import AccountError, check_new_user, check_password
+
+    try:
+        check_new_user(username, role.value, signatory)
+        store = _accounts(home)
+        if store.get_user(username) is not None:
+            raise AccountError(f"user '{username.strip().lower()}' already exists")
+        if password_stdin:
+            password = sys.stdin.readline().rstrip("\r\n")
+        else:
+            password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+        check_password(password)
+        user = store.add_user(username, password, role.value, signatory)
+    except AccountError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"added {user.role} '{user.username}'" + (f" ({user.signatory})" if user.signatory else ""))
+
+
+@users_app.command("list")
+def users_list(home: HomeOption = None) -> None:
+    """List the accounts (never their passwords or hashes)."""
+    store = _accounts(home)
+    users = store.list_users()
+    table = Table("username", "role", "signatory", "status", "assignments", "created", title=f"{len(users)} accounts")
+    for u in users:
+        table.add_row(u.username, u.role, u.signatory or "", "disabled" if u.disabled else "active",
+                      str(len(store.assignments(u.username))) if u.role == "reviewer" else "", u.created_at)
+    Console().print(table)
+
+
+@users_app.command("disable")
+def users_disable(
+    username: Annotated[str, typer.Argument(help="The account to disable.", show_default=False)],
+    home: HomeOption = None,
+) -> None:
+    """Disable an account: it can no longer sign in or see anything."""
+    from dashboards.accounts import AccountError
+
+    try:
+        user = _accounts(home).disable(username)
+    except AccountError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"disabled '{user.username}'")
+
+
+@app.command()
+def assign(
+    username: Annotated[str, typer.Argument(help="The reviewer.", show_default=False)],
+    submission_id: Annotated[str, typer.Argument(help="signatory|stage|sha256 (quote it in the shell).",
+                                                 show_default=False)],
+    remove: Annotated[bool, typer.Option("--remove", help="Take the submission back instead.")] = False,
+    home: HomeOption = None,
+) -> None:
+    """Assign a submission to a reviewer (never one of their own institution), or take it back."""
+    from dashboards.accounts import AccountError
+
+    store = _accounts(home)
+    try:
+        if remove:
+            done = store.unassign(username, submission_id)
+            message = "removed" if done else "was not assigned"
+        else:
+            done = store.assign(username, submission_id)
+            message = "assigned" if done else "already assigned"
+    except AccountError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"{username.strip().lower()}: {submission_id} {message}")
+
+
 plugin_app = typer.Typer(help="Work on plugins.", no_args_is_help=True)
 app.add_typer(plugin_app, name="plugin")
 

@@ -1,0 +1,320 @@
+"""Local accounts and roles for the dashboard, without any external service (DESIGN §4 item 10).
+
+Accounts live in their own SQLite file, ``<home>/app.sqlite3``, apart from the warehouse: the
+pipeline never opens it and the dashboard never writes the warehouse. The file runs in WAL mode
+with a busy timeout, so many sessions can read while one writes; every write is one short
+``BEGIN IMMEDIATE`` transaction on its own connection (safe from any thread).
+
+Roles:
+
+* ``steering``: sees every submission, contact details included.
+* ``reviewer``: sees only the submissions assigned to them, never one of their own institution
+  (a reviewer may record their own signatory so that this can be enforced).
+* ``institution``: bound to one signatory; sees only that signatory's submissions.
+
+Passwords are hashed with argon2id (argon2-cffi's ``PasswordHasher``); the hash never leaves
+this module (``User`` does not carry it). Every dashboard view must ask ``can_see_submission`` /
+``can_see_contact_details``: hidden navigation is not access control. Those checks re-read the
+account, so a disabled account loses access even while a session still holds its ``User``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import secrets
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+ROLES = ("steering", "reviewer", "institution")
+MIN_PASSWORD_LENGTH = 10
+USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._@+-]{1,63}$")
+SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,59}$")  # as pipeline.register.Slug
+SUBMISSION_PATTERN = re.compile(r"^([a-z0-9][a-z0-9-]{0,59})\|(\d+)\|([0-9a-f]{64})$")
+BUSY_TIMEOUT_MS = 30_000
+FILE_NAME = "app.sqlite3"
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS users (
+    username      TEXT PRIMARY KEY,
+    role          TEXT NOT NULL CHECK (role IN ('steering', 'reviewer', 'institution')),
+    signatory     TEXT CHECK ((role <> 'institution' OR signatory IS NOT NULL)
+                              AND (role <> 'steering' OR signatory IS NULL)),
+    password_hash TEXT NOT NULL,
+    disabled      INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1)),
+    created_at    TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS assignments (
+    username      TEXT NOT NULL REFERENCES users (username) ON DELETE CASCADE,
+    submission_id TEXT NOT NULL,
+    assigned_at   TEXT NOT NULL,
+    PRIMARY KEY (username, submission_id)
+);
+CREATE INDEX IF NOT EXISTS assignments_by_submission ON assignments (submission_id);
+"""
+
+
+class AccountError(Exception):
+    """A request about accounts that cannot be carried out; the message is meant for people."""
+
+
+@dataclass(frozen=True)
+class User:
+    """An account as the dashboard sees it: no password hash."""
+
+    username: str
+    role: str
+    signatory: str | None
+    disabled: bool
+    created_at: str
+
+
+def store_path(paths) -> Path:
+    """Where the accounts live for a ``pipeline.settings.Paths``: ``<home>/app.sqlite3``."""
+    return Path(paths.home) / FILE_NAME
+
+
+def submission_signatory(submission_id: str) -> str:
+    """The signatory part of ``signatory|stage|sha256``."""
+    return submission_id.split("|", 1)[0]
+
+
+def normalise_username(username: str) -> str:
+    return username.strip().lower()
+
+
+def check_new_user(username: str, role: str, signatory: str | None = None) -> str:
+    """Raise ``AccountError`` if these details cannot make an account; return the username as stored."""
+    name = normalise_username(username)
+    if not USERNAME_PATTERN.match(name):
+        raise AccountError(f"username {username!r} is not allowed: use 2 to 64 lowercase letters, digits "
+                           "and . _ @ + - (starting with a letter or digit)")
+    if role not in ROLES:
+        raise AccountError(f"role {role!r} is unknown: use one of {', '.join(ROLES)}")
+    if role == "institution" and not signatory:
+        raise AccountError("an institution account needs the signatory it belongs to (--signatory SLUG)")
+    if role == "steering" and signatory:
+        raise AccountError("a steering account sees every signatory and is not bound to one: leave out the signatory")
+    if signatory is not None and not SLUG_PATTERN.match(signatory):
+        raise AccountError(f"signatory {signatory!r} is not a slug (lowercase letters, digits and hyphens)")
+    return name
+
+
+def check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"the password must be at least {MIN_PASSWORD_LENGTH} characters long")
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+class AccountStore:
+    """The accounts file. Cheap to construct; the schema is created (and WAL switched on) on open."""
+
+    def __init__(self, path: Path | str, hasher: PasswordHasher | None = None) -> None:
+        self.path = Path(path)
+        self._hasher = hasher or PasswordHasher()  # argon2id with argon2-cffi's recommended parameters
+        self._dummy_hash: str | None = None
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if not self.path.exists():
+            # Hashes are secrets: only the owner reads the file (SQLite gives -wal/-shm the same mode).
+            os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
+        con = self._connect()
+        try:
+            con.execute("PRAGMA journal_mode=WAL")
+            with self._transaction(con):
+                for statement in filter(str.strip, SCHEMA.split(";")):
+                    con.execute(statement)
+        finally:
+            con.close()
+
+    @classmethod
+    def for_paths(cls, paths, hasher: PasswordHasher | None = None) -> AccountStore:
+        return cls(store_path(paths), hasher)
+
+    # -- connections -------------------------------------------------------------------------
+
+    def _connect(self) -> sqlite3.Connection:
+        con = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
+                              check_same_thread=False)
+        con.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        con.execute("PRAGMA foreign_keys=ON")
+        con.execute("PRAGMA synchronous=NORMAL")
+        return con
+
+    @staticmethod
+    @contextmanager
+    def _transaction(con: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+        con.execute("BEGIN IMMEDIATE")  # take the write lock now: no deadlock on upgrade
+        try:
+            yield con
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        con.execute("COMMIT")
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        con = self._connect()
+        try:
+            with self._transaction(con):
+                yield con
+        finally:
+            con.close()
+
+    @contextmanager
+    def _read(self) -> Iterator[sqlite3.Connection]:
+        con = self._connect()
+        try:
+            yield con
+        finally:
+            con.close()
+
+    def journal_mode(self) -> str:
+        with self._read() as con:
+            return con.execute("PRAGMA journal_mode").fetchone()[0]
+
+    # -- accounts ----------------------------------------------------------------------------
+
+    @staticmethod
+    def _user(row) -> User:
+        return User(username=row[0], role=row[1], signatory=row[2], disabled=bool(row[3]), created_at=row[4])
+
+    def get_user(self, username: str) -> User | None:
+        with self._read() as con:
+            row = con.execute("SELECT username, role, signatory, disabled, created_at FROM users WHERE username = ?",
+                              (normalise_username(username),)).fetchone()
+        return None if row is None else self._user(row)
+
+    def add_user(self, username: str, password: str, role: str, signatory: str | None = None) -> User:
+        name = check_new_user(username, role, signatory)
+        check_password(password)
+        password_hash = self._hasher.hash(password)  # slow on purpose: outside the write lock
+        created = _now()
+        with self._write() as con:
+            if con.execute("SELECT 1 FROM users WHERE username = ?", (name,)).fetchone():
+                raise AccountError(f"user '{name}' already exists")
+            con.execute("INSERT INTO users (username, role, signatory, password_hash, disabled, created_at) "
+                        "VALUES (?, ?, ?, ?, 0, ?)", (name, role, signatory, password_hash, created))
+        return User(name, role, signatory, False, created)
+
+    def list_users(self) -> list[User]:
+        with self._read() as con:
+            rows = con.execute("SELECT username, role, signatory, disabled, created_at FROM users "
+                               "ORDER BY username").fetchall()
+        return [self._user(r) for r in rows]
+
+    def disable(self, username: str) -> User:
+        name = normalise_username(username)
+        with self._write() as con:
+            if con.execute("UPDATE users SET disabled = 1 WHERE username = ?", (name,)).rowcount == 0:
+                raise AccountError(f"there is no user '{name}'")
+        user = self.get_user(name)
+        assert user is not None
+        return user
+
+    def authenticate(self, username: str, password: str) -> User | None:
+        """The account if the password is right and the account is enabled, else ``None``.
+
+        An unknown user costs one hash verification too, so timing does not tell which names exist."""
+        name = normalise_username(username)
+        with self._read() as con:
+            row = con.execute("SELECT username, role, signatory, disabled, created_at, password_hash FROM users "
+                              "WHERE username = ?", (name,)).fetchone()
+        if row is None:
+            if self._dummy_hash is None:
+                self._dummy_hash = self._hasher.hash(secrets.token_urlsafe(16))
+            try:
+                self._hasher.verify(self._dummy_hash, password)
+            except (VerificationError, InvalidHashError):
+                pass
+            return None
+        stored = row[5]
+        try:
+            self._hasher.verify(stored, password)
+        except (VerificationError, InvalidHashError):
+            return None
+        if row[3]:
+            return None
+        if self._hasher.check_needs_rehash(stored):
+            fresh = self._hasher.hash(password)
+            with self._write() as con:
+                con.execute("UPDATE users SET password_hash = ? WHERE username = ? AND password_hash = ?",
+                            (fresh, name, stored))
+        return self._user(row[:5])
+
+    # -- assignments -------------------------------------------------------------------------
+
+    def assign(self, username: str, submission_id: str) -> bool:
+        """Give a reviewer a submission; ``False`` if they had it already."""
+        name = normalise_username(username)
+        match = SUBMISSION_PATTERN.match(submission_id)
+        if not match:
+            raise AccountError(f"{submission_id!r} is not a submission id (signatory|stage|sha256)")
+        with self._write() as con:
+            row = con.execute("SELECT role, signatory, disabled FROM users WHERE username = ?", (name,)).fetchone()
+            if row is None:
+                raise AccountError(f"there is no user '{name}'")
+            role, own, disabled = row
+            if role != "reviewer":
+                raise AccountError(f"'{name}' is a {role} account: only reviewers are assigned submissions")
+            if disabled:
+                raise AccountError(f"'{name}' is disabled")
+            if own is not None and match.group(1) == own:
+                raise AccountError(f"'{name}' belongs to {own}: a reviewer is never assigned their own "
+                                   "institution's submission")
+            cursor = con.execute("INSERT OR IGNORE INTO assignments (username, submission_id, assigned_at) "
+                                 "VALUES (?, ?, ?)", (name, submission_id, _now()))
+            return cursor.rowcount == 1
+
+    def unassign(self, username: str, submission_id: str) -> bool:
+        """Take a submission back; ``False`` if it was not assigned."""
+        name = normalise_username(username)
+        with self._write() as con:
+            if not con.execute("SELECT 1 FROM users WHERE username = ?", (name,)).fetchone():
+                raise AccountError(f"there is no user '{name}'")
+            return con.execute("DELETE FROM assignments WHERE username = ? AND submission_id = ?",
+                               (name, submission_id)).rowcount == 1
+
+    def assignments(self, username: str) -> list[str]:
+        with self._read() as con:
+            rows = con.execute("SELECT submission_id FROM assignments WHERE username = ? ORDER BY submission_id",
+                               (normalise_username(username),)).fetchall()
+        return [r[0] for r in rows]
+
+    # -- authorisation: ask in every view ------------------------------------------------------
+
+    def can_see_submission(self, user: User | None, submission_id: str) -> bool:
+        """Steering: every submission; reviewer: the ones assigned to them; institution: its own."""
+        if user is None:
+            return False
+        with self._read() as con:
+            row = con.execute("SELECT role, signatory, disabled FROM users WHERE username = ?",
+                              (user.username,)).fetchone()
+            if row is None or row[2]:
+                return False
+            role, own, _ = row
+            if role == "steering":
+                return True
+            signatory = submission_signatory(submission_id)
+            if role == "institution":
+                return own is not None and signatory == own
+            if role == "reviewer":
+                if own is not None and signatory == own:
+                    return False
+                return con.execute("SELECT 1 FROM assignments WHERE username = ? AND submission_id = ?",
+                                   (user.username, submission_id)).fetchone() is not None
+        return False
+
+    def can_see_contact_details(self, user: User | None, submission_id: str) -> bool:
+        """The lead's e-mail and phone (DESIGN §5): the steering group and the assigned reviewers, and
+        an institution for its own submissions; never anyone else."""
+        return self.can_see_submission(user, submission_id)
