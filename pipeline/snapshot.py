@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import duckdb
 
 from pipeline.settings import Paths
+from pipeline.warehouse import transaction
 
 
 @dataclass(frozen=True)
@@ -34,11 +35,10 @@ def publish(con: duckdb.DuckDBPyConnection, paths: Paths, run_id: str) -> Snapsh
                         bool(con.execute("SELECT coalesce(bool_or(synthetic), false) FROM signatories").fetchone()[0]))
     con.execute("CREATE TABLE IF NOT EXISTS snapshot_meta (version VARCHAR, published_at TIMESTAMPTZ, "
                 "run_id VARCHAR, synthetic BOOLEAN)")
-    con.execute("BEGIN TRANSACTION")
-    con.execute("DELETE FROM snapshot_meta")
-    con.execute("INSERT INTO snapshot_meta VALUES (?, ?, ?, ?)",
-                [info.version, info.published_at, info.run_id, info.synthetic])
-    con.execute("COMMIT")
+    with transaction(con):
+        con.execute("DELETE FROM snapshot_meta")
+        con.execute("INSERT INTO snapshot_meta VALUES (?, ?, ?, ?)",
+                    [info.version, info.published_at, info.run_id, info.synthetic])
     con.execute("CHECKPOINT")
     paths.snapshot_dir.mkdir(parents=True, exist_ok=True)
     part = paths.snapshot.with_name(paths.snapshot.name + ".part")

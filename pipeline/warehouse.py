@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import duckdb
@@ -75,6 +76,27 @@ BATCH = 200  # submissions per write transaction
 CHILD_TABLES = ("return_areas", "return_registrations", "return_metrics", "return_initiatives", "return_actions",
                 "issues")
 PER_SUBMISSION = ("submissions", "returns", *CHILD_TABLES)
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """All or nothing: commit when the block ends, roll back if it raises."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+
+
+def insert_frame(con: duckdb.DuckDBPyConnection, statement: str, frame: pl.DataFrame) -> None:
+    """Run ``statement`` (which reads from ``incoming``) over a polars frame, through Arrow."""
+    con.register("incoming", frame.to_arrow())
+    try:
+        con.execute(statement)
+    finally:
+        con.unregister("incoming")
 
 
 def connect(path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
@@ -153,23 +175,15 @@ def write_batch(con: duckdb.DuckDBPyConnection, items: list[Processed], run_id: 
         return
     tables = _rows(items, run_id)
     ids = pl.DataFrame({"submission_id": [submission_id(i.landed) for i in items]})
-    con.execute("BEGIN TRANSACTION")
-    try:
-        con.register("batch_ids", ids.to_arrow())
+    with transaction(con):
         for table in PER_SUBMISSION:
-            con.execute(f"DELETE FROM {table} WHERE submission_id IN (SELECT submission_id FROM batch_ids)")
+            insert_frame(con, f"DELETE FROM {table} WHERE submission_id IN (SELECT submission_id FROM incoming)", ids)
         for table, rows in tables.items():
             if rows:
-                columns = list(rows[0])
-                con.register("batch_rows", pl.DataFrame(rows, infer_schema_length=None).to_arrow())
-                con.execute(f"INSERT INTO {table} ({', '.join(columns)}) SELECT {', '.join(columns)} FROM batch_rows")
-                con.unregister("batch_rows")
-        con.unregister("batch_ids")
+                columns = ", ".join(rows[0])
+                insert_frame(con, f"INSERT INTO {table} ({columns}) SELECT {columns} FROM incoming",
+                             pl.DataFrame(rows, infer_schema_length=None))
         flag_latest_valid(con)
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
 
 
 def flag_latest_valid(con: duckdb.DuckDBPyConnection) -> None:
@@ -186,17 +200,11 @@ def processed_ids(con: duckdb.DuckDBPyConnection) -> set[str]:
 
 def replace_table(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
     """Replace a reference table's rows (the register, HESA) in one transaction."""
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         con.execute(f"DELETE FROM {table}")
         if frame.height:
-            con.register("incoming", frame.to_arrow())
-            con.execute(f"INSERT INTO {table} ({', '.join(frame.columns)}) SELECT {', '.join(frame.columns)} FROM incoming")
-            con.unregister("incoming")
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
+            columns = ", ".join(frame.columns)
+            insert_frame(con, f"INSERT INTO {table} ({columns}) SELECT {columns} FROM incoming", frame)
 
 
 def log_run(con: duckdb.DuckDBPyConnection, run_id: str, started: dt.datetime, seen: int, accepted: int,

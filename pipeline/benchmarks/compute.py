@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 import duckdb
 import polars as pl
 
+from pipeline import warehouse
 from pipeline.benchmarks import groups, hesa_reconciliation, lineage, metrics, position, tagging, tracker
 from pipeline.benchmarks.catalogue import CATALOGUE
 from pipeline.benchmarks.frames import Frames, load_frames
@@ -69,16 +70,9 @@ def compute(frames: Frames, today: dt.date, cohorts: pl.DataFrame | None = None)
 
 def write(con: duckdb.DuckDBPyConnection, tables: dict[str, pl.DataFrame]) -> None:
     """Replace every ``bench_*`` table in one transaction."""
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with warehouse.transaction(con):
         for name, frame in tables.items():
-            con.register("incoming", frame.to_arrow())
-            con.execute(f"CREATE OR REPLACE TABLE bench_{name} AS SELECT * FROM incoming")
-            con.unregister("incoming")
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
+            warehouse.insert_frame(con, f"CREATE OR REPLACE TABLE bench_{name} AS SELECT * FROM incoming", frame)
 
 
 def run(con: duckdb.DuckDBPyConnection, today: dt.date | None = None) -> dict[str, int]:
