@@ -12,7 +12,7 @@ import math
 import datetime as dt
 import re
 
-from pipeline.schema import ActionStatus, DatePrecision, DueDate, Register, Theme
+from pipeline.schema import MAX_STAGE, ActionStatus, DatePrecision, DueDate, Register, Theme
 
 MONTHS = {
     name.lower(): i
@@ -188,6 +188,20 @@ def parse_register(text: object) -> Register | None:
     if text is None:
         return None
     return _REGISTERS.get(_key(str(text)).replace(" ", ""))
+
+
+#: How a stage is written, for messages.
+STAGE_CHOICES = "1, 2 or 3 (4 and later for the submissions after Stage 3)"
+
+
+def parse_stage(value: object) -> int | None:
+    """'2', 'Stage 2', 2, 2.0 -> 2; anything outside 1..MAX_STAGE -> None."""
+    if isinstance(value, str):
+        m = re.fullmatch(r"\s*(?:stage\s*)?(\d{1,2})(?:\.0+)?\s*", value, re.I)
+        number = int(m[1]) if m else None
+    else:
+        number = parse_int(value)
+    return number if number is not None and 1 <= number <= MAX_STAGE else None
 
 
 def parse_int(value: object) -> int | None:

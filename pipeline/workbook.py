@@ -176,3 +176,23 @@ def add_registration(b: ReturnBuilder, i: int, t: Table, r: int, register: str, 
     if label is not None:
         b.set(f"{prefix}/label", label, t.ref(r, "label" if "label" in t.cols else name_col))
     b.set(f"{prefix}/count", count, t.ref(r, "count"))
+
+
+def read_stage(b: ReturnBuilder, raw: Any, location: str, given: int | None, *,
+               parse: Callable[[Any], int | None] = normalise.parse_stage,
+               choices: str = normalise.STAGE_CHOICES, says: str = "The workbook says") -> None:
+    """The stage cell: set it, unless the stage was given when the file was handed in, which wins
+    (a different stage in the cell is then a warning)."""
+    b.at("/stage", location)
+    if normalise.blank(raw):
+        return
+    stage = parse(raw)
+    if stage is None:
+        b.issue("parse.stage", "error", "/stage", location,
+                f"The stage must be {choices}; found '{str(raw).strip()}'.")
+    elif given is None:
+        b.set("/stage", stage, location)
+    elif given != stage:
+        b.issue("stage.mismatch", "warning", "/stage", location,
+                f"{says} Stage {stage} but it was handed in for Stage {given}; it is checked as "
+                f"Stage {given}. Correct the Stage cell if that is wrong.")

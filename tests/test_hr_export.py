@@ -261,7 +261,7 @@ def test_a_department_code_missing_from_the_lookup_is_an_error_at_its_line():
      "parse.number", "error"),
     ("submission.csv", "lead_signoff_date,2019-06-15", "lead_signoff_date,21st of Juin",
      "submission.csv, line 14, column 'value'", "parse.date", "error"),
-    ("submission.csv", "stage,1", "stage,4", "submission.csv, line 7, column 'value'", "parse.stage", "error"),
+    ("submission.csv", "stage,1", "stage,12", "submission.csv, line 7, column 'value'", "parse.stage", "error"),
     ("actions.csv", "2020-03,Mar 2020", "2020-13,", "actions.csv, line 2, column 'due'", "parse.date", "warning"),
 ])
 def test_unreadable_values_are_reported_where_they_are(member, old, new, location, rule, severity):

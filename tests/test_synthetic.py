@@ -112,3 +112,18 @@ def test_same_seed_same_bytes(tmp_path):
     generate(tmp_path / "c", signatories=25, stages=2, seed=10, as_of=AS_OF, workers=1)
     assert digest(tmp_path / "a") == digest(tmp_path / "b")
     assert digest(tmp_path / "a") != digest(tmp_path / "c")
+
+
+def test_later_stages_read_in_every_format(tmp_path):
+    """Stage 4 and later (the submissions after Stage 3) are written into every format and read
+    back without a complaint about the stage (the workbooks and the HR export once took 1-3 only)."""
+    out = tmp_path / "five"
+    generate(out, signatories=30, stages=5, seed=2, as_of=dt.date(2030, 1, 1), workers=1)
+    registry = Registry.from_entry_points()
+    later = [r for r in read_manifest(out) if int(r["stage"]) > 3]
+    assert {r["plugin"] for r in later} >= {"official_form", "faculty_workbook", "hr_export"}
+    for row in later:
+        report = validate_path(out / row["file"], registry, context=ParseContext(
+            stage=int(row["stage"]), signatory=row["signatory"], received=dt.date.fromisoformat(row["received"])))
+        assert {i.rule for i in report.issues} == set(filter(None, row["expected_rules"].split(";"))), row["file"]
+        assert report.return_.stage == int(row["stage"])

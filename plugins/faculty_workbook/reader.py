@@ -25,7 +25,8 @@ from pipeline.builder import ReturnBuilder
 from pipeline.plugin_api import WHOLE_FILE, ParseContext, ParseResult, PluginInfo, SourceFile
 from pipeline.schema import Register, Theme
 from pipeline.cells import cell_text, sheet_ref
-from pipeline.workbook import Table, add_registration, incomplete, open_workbook, read_metrics, read_sheet, row_number
+from pipeline.workbook import (Table, add_registration, incomplete, open_workbook, read_metrics, read_sheet,
+                               read_stage, row_number)
 from plugins.faculty_workbook import layout as L
 
 #: Largest ``xl/workbook.xml`` detect() will read (a real one is a few kB).
@@ -36,7 +37,6 @@ LABEL_COLUMNS = 3
 #: Rows of the Cover sheet searched for the synthetic banner.
 BANNER_ROWS = 6
 
-STAGE_RE = re.compile(r"^\s*(?:stage\s*)?([123])(?:\.0+)?\s*$", re.I)
 REF_NUMBER_RE = re.compile(r"^\s*[A-Za-z]*\s*[-.]?\s*(\d{1,6})\s*$")
 _SHEET_NAME_RE = re.compile(rb'<(?:\w+:)?sheet\b[^>]*?\bname="([^"]*)"')
 
@@ -246,21 +246,7 @@ class FacultyWorkbookReader:
                 self.b.text(label.pointer, cell_text(raw), where)
 
     def _stage(self, raw: Any, where: str) -> None:
-        self.b.at("/stage", where)
-        if blank(raw):
-            return
-        m = STAGE_RE.match(str(raw))
-        if m is None:
-            self.b.issue("parse.stage", "error", "/stage", where,
-                         f"The stage must be 1, 2 or 3; found '{str(raw).strip()}'.")
-            return
-        stage, given = int(m[1]), self.context.stage
-        if given is None:
-            self.b.set("/stage", stage, where)
-        elif given != stage:
-            self.b.issue("stage.mismatch", "warning", "/stage", where,
-                         f"The Cover sheet says Stage {stage} but the return was handed in for Stage {given}; "
-                         f"it is checked as Stage {given}. Correct the Stage cell if that is wrong.")
+        read_stage(self.b, raw, where, self.context.stage, says="The Cover sheet says")
 
     # --- tables --------------------------------------------------------------------------------
     @staticmethod

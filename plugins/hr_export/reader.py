@@ -328,9 +328,8 @@ class HrExportReader:
                               rule="parse.date", store=lambda d: d.isoformat())
         if C.STAGE_KEY in values:
             line, value = values[C.STAGE_KEY]
-            self.b.parsed("/stage", value, table.place(line, "value"),
-                          lambda v: n if (n := normalise.parse_int(v)) in (1, 2, 3) else None,
-                          "The stage must be 1, 2 or 3; found '{raw}'.", rule="parse.stage")
+            self.b.parsed("/stage", value, table.place(line, "value"), normalise.parse_stage,
+                          f"The stage must be {normalise.STAGE_CHOICES}; found '{{raw}}'.", rule="parse.stage")
         if C.SYNTHETIC_KEY in values:
             line, value = values[C.SYNTHETIC_KEY]
             if value.strip().startswith(C.SYNTHETIC_PREFIX):

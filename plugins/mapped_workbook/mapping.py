@@ -133,8 +133,7 @@ def canonical_value(kind: str, text: Any) -> Any:
     if kind == "register":
         return normalise.parse_register(text)
     if kind == "stage":
-        m = re.fullmatch(r"\s*(?:stage\s*)?([123])(?:\.0+)?\s*", str(text), re.I)
-        return int(m[1]) if m else None
+        return normalise.parse_stage(text)
     return None
 
 
@@ -142,7 +141,7 @@ CHOICES = {
     "theme": "Visibility, Recognition, Career Development, Sustainability, Evaluating Impact",
     "status": "planned, in progress, done, dropped",
     "register": "RSciTech, RSci, CSci, EngTech, IEng, CEng, RITTech, REnvTech, other",
-    "stage": "1, 2, 3",
+    "stage": normalise.STAGE_CHOICES,
 }
 
 

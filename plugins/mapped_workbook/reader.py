@@ -16,7 +16,7 @@ from pipeline import normalise, workbook
 from pipeline.builder import ReturnBuilder
 from pipeline.plugin_api import WHOLE_FILE, ParseContext, ParseResult, PluginInfo, SourceFile
 from pipeline.cells import cell_text, sheet_ref
-from pipeline.workbook import (Table, add_registration, incomplete, open_workbook, read_metrics, read_sheet,
+from pipeline.workbook import (Table, read_stage, add_registration, incomplete, open_workbook, read_metrics, read_sheet,
                                row_number, rows_place)
 from plugins.mapped_workbook.mapping import CHOICES, CODED, SINGLE_FIELDS, Mapping, Target, canonical_value, key
 
@@ -193,22 +193,8 @@ class MappedReader:
         return CHOICES[CODED[coded]] + (f" (or the codes {', '.join(codes)})" if codes else "")
 
     def _stage(self, raw: Any, location: str) -> None:
-        self.b.at("/stage", location)
-        if blank(raw):
-            return
-        stage = self._coded("stage")(raw)
-        if stage is None:
-            self.b.issue("parse.stage", "error", "/stage", location,
-                         f"The stage must be {self._choices('stage').replace(', 3', ' or 3')}; "
-                         f"found '{str(raw).strip()}'.")
-            return
-        given = self.context.stage
-        if given is None:
-            self.b.set("/stage", stage, location)
-        elif given != stage:
-            self.b.issue("stage.mismatch", "warning", "/stage", location,
-                         f"The workbook says Stage {stage} but it was handed in for Stage {given}; it is checked "
-                         f"as Stage {given}. Correct the stage cell if that is wrong.")
+        read_stage(self.b, raw, location, self.context.stage, parse=self._coded("stage"),
+                   choices=self._choices("stage"))
 
     # --- tables -------------------------------------------------------------------------------------
     def _header(self, sheet: Sheet, headings: dict[str, list[str]], where: str | None):

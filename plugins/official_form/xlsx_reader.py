@@ -18,7 +18,7 @@ from pipeline import normalise
 from pipeline.builder import ReturnBuilder
 from pipeline.plugin_api import WHOLE_FILE, ParseContext, ParseResult, PluginInfo, SourceFile
 from pipeline.cells import cell_text, sheet_ref
-from pipeline.workbook import (Sheet, Table, add_registration, incomplete, open_workbook, read_metrics, read_sheet,
+from pipeline.workbook import (Sheet, Table, read_stage, add_registration, incomplete, open_workbook, read_metrics, read_sheet,
                                row_number, rows_place)
 from plugins.official_form import workbook_layout as L
 
@@ -35,7 +35,6 @@ LABEL_COLUMNS = 3
 #: into a new workbook).
 
 TOTAL_RE = re.compile(r"^\s*(grand\s+)?total\b", re.I)
-STAGE_RE = re.compile(r"^\s*(?:stage\s*)?([123])(?:\.0+)?\s*$", re.I)
 _SHEET_NAME_RE = re.compile(rb'<(?:\w+:)?sheet\b[^>]*?\bname="([^"]*)"')
 
 
@@ -193,22 +192,7 @@ class WorkbookReader:
     def _stage(self) -> None:
         question = next(q for q in L.ORGANISATION.questions if q.pointer == "/stage")
         raw, location = self._answer(L.ORGANISATION, question)
-        self.b.at("/stage", location)
-        if _blank(raw):
-            return
-        m = STAGE_RE.match(str(raw))
-        if m is None:
-            self.b.issue("parse.stage", "error", "/stage", location,
-                         f"The stage must be 1, 2 or 3; found '{str(raw).strip()}'.")
-            return
-        stage = int(m[1])
-        given = self.context.stage
-        if given is None:
-            self.b.set("/stage", stage, location)
-        elif given != stage:
-            self.b.issue("stage.mismatch", "warning", "/stage", location,
-                         f"The workbook says Stage {stage} but it was handed in for Stage {given}; "
-                         f"it is checked as Stage {given}. Correct the Stage cell if that is wrong.")
+        read_stage(self.b, raw, location, self.context.stage)
 
     # --- table sheets ------------------------------------------------------------------------------
     def _table(self, layout: L.TableSheet) -> tuple[Sheet, int, dict[str, int]] | None:
