@@ -25,7 +25,7 @@ import os
 import re
 import secrets
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -292,27 +292,51 @@ class AccountStore:
 
     # -- authorisation: ask in every view ------------------------------------------------------
 
+    def _current(self, con: sqlite3.Connection, user: User | None) -> tuple[str, str | None] | None:
+        """The account's role and signatory as stored now; ``None`` if it is gone or disabled."""
+        if user is None:
+            return None
+        row = con.execute("SELECT role, signatory, disabled FROM users WHERE username = ?", (user.username,)).fetchone()
+        return None if row is None or row[2] else (row[0], row[1])
+
+    def visible_submissions(self, user: User | None, submission_ids: Iterable[str]) -> list[str]:
+        """The ones of ``submission_ids`` this account may open, in order: steering all; reviewer
+        the ones assigned to them (never their own institution's); institution its own."""
+        ids = list(submission_ids)
+        with self._read() as con:
+            account = self._current(con, user)
+            if account is None:
+                return []
+            role, own = account
+            if role == "steering":
+                return ids
+            if role == "institution":
+                return [i for i in ids if own is not None and submission_signatory(i) == own]
+            if role == "reviewer":
+                assigned = {r[0] for r in con.execute("SELECT submission_id FROM assignments WHERE username = ?",
+                                                      (user.username,))}
+                return [i for i in ids if i in assigned and (own is None or submission_signatory(i) != own)]
+        return []
+
     def can_see_submission(self, user: User | None, submission_id: str) -> bool:
         """Steering: every submission; reviewer: the ones assigned to them; institution: its own."""
-        if user is None:
-            return False
+        return bool(self.visible_submissions(user, [submission_id]))
+
+    def can_see_signatory(self, user: User | None, signatory: str) -> bool:
+        """Whether the account may open this signatory's profile: steering any; an institution its
+        own; a reviewer one with a submission assigned to them."""
         with self._read() as con:
-            row = con.execute("SELECT role, signatory, disabled FROM users WHERE username = ?",
-                              (user.username,)).fetchone()
-            if row is None or row[2]:
+            account = self._current(con, user)
+            if account is None:
                 return False
-            role, own, _ = row
+            role, own = account
             if role == "steering":
                 return True
-            signatory = submission_signatory(submission_id)
             if role == "institution":
-                return own is not None and signatory == own
-            if role == "reviewer":
-                if own is not None and signatory == own:
-                    return False
-                return con.execute("SELECT 1 FROM assignments WHERE username = ? AND submission_id = ?",
-                                   (user.username, submission_id)).fetchone() is not None
-        return False
+                return own == signatory
+            assigned = [r[0] for r in con.execute("SELECT submission_id FROM assignments WHERE username = ?",
+                                                  (user.username,))]
+        return signatory != own and any(submission_signatory(i) == signatory for i in assigned)
 
     def can_see_contact_details(self, user: User | None, submission_id: str) -> bool:
         """The lead's e-mail and phone (DESIGN §5): the steering group and the assigned reviewers, and

@@ -1,0 +1,526 @@
+"""What the dashboard reads, and who may read it: the only module that opens the published snapshot.
+
+Every function here takes a ``Viewer`` and applies its access rules *where the data is read*, not
+where menus are drawn (DESIGN §4 item 10):
+
+* a submission's content (return, action plan, answers, contact details, validation issues) is
+  returned only for submissions ``AccountStore.can_see_submission`` allows — steering: all;
+  reviewer: the ones assigned to them; institution: its own;
+* sector tables (benchmarks, tracker, trends) go through ``pipeline.benchmarks.disclosure`` for
+  everyone but the steering group: peers anonymised, small counts hidden, others rounded.
+
+Reads are cached per snapshot version (``st.cache_resource``: one copy shared by all sessions,
+polars frames are immutable), so a newly published snapshot is picked up on the next rerun and
+an old one's entries age out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+
+import duckdb
+import polars as pl
+import streamlit as st
+
+from dashboards.accounts import AccountStore, User, submission_signatory
+from pipeline.benchmarks import disclosure
+from pipeline.settings import Paths
+from pipeline.snapshot import SnapshotInfo
+
+THEMES = ("Visibility", "Recognition", "Career Development", "Sustainability")
+ALL_GROUP = "all"
+
+
+class Denied(Exception):
+    """The viewer may not see this; the message is meant for them."""
+
+
+# --- the snapshot, cached per version ------------------------------------------------------------
+
+@st.cache_resource(max_entries=512, show_spinner=False)
+def _query(path: str, version: str, sql: str, params: tuple = ()) -> pl.DataFrame:
+    """One query's result for one snapshot version (``version`` is part of the cache key)."""
+    with duckdb.connect(path, read_only=True) as con:
+        return con.sql(sql, params=list(params)).pl()
+
+
+@st.cache_resource(max_entries=256, show_spinner=False)
+def _disclosed(path: str, version: str, role: str, viewer: str | None, names: tuple[str, ...],
+               sqls: tuple[str, ...], params: tuple[tuple, ...] | None = None) -> dict[str, pl.DataFrame]:
+    params = params or ((),) * len(names)
+    tables = {name: _query(path, version, sql, p) for name, sql, p in zip(names, sqls, params, strict=True)}
+    return disclosure.disclose(tables, viewer, role)
+
+
+def snapshot_info(paths: Paths) -> SnapshotInfo | None:
+    """The published snapshot's stamp (read fresh on every rerun: it is one small row)."""
+    try:
+        with duckdb.connect(str(paths.snapshot), read_only=True) as con:
+            rows = con.sql("SELECT version, published_at, run_id, synthetic FROM snapshot_meta").fetchall()
+    except (duckdb.Error, OSError):
+        return None
+    return SnapshotInfo(*rows[0]) if rows else None
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    paths: Paths
+    info: SnapshotInfo
+
+    def query(self, sql: str, params: Sequence = ()) -> pl.DataFrame:
+        return _query(str(self.paths.snapshot), self.info.version, sql, tuple(params))
+
+
+# --- who is looking ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Viewer:
+    """The signed-in account as the store has it on this rerun; every check asks the store again."""
+
+    user: User
+    store: AccountStore
+
+    @classmethod
+    def load(cls, store: AccountStore, username: str) -> Viewer | None:
+        user = store.get_user(username)
+        return None if user is None or user.disabled else cls(user, store)
+
+    @property
+    def role(self) -> str:
+        return self.user.role
+
+    @property
+    def signatory(self) -> str | None:
+        return self.user.signatory
+
+    def can_see(self, submission_id: str) -> bool:
+        return self.store.can_see_submission(self.user, submission_id)
+
+    def require(self, submission_id: str) -> None:
+        if not self.can_see(submission_id):
+            raise Denied("You do not have access to this submission: reviewers see the submissions assigned "
+                         "to them, institutions their own.")
+
+    def visible(self, submission_ids: Iterable[str]) -> list[str]:
+        return self.store.visible_submissions(self.user, submission_ids)
+
+    def can_see_signatory(self, slug: str) -> bool:
+        return self.store.can_see_signatory(self.user, slug)
+
+    @property
+    def disclosure_viewer(self) -> str | None:
+        """The signatory kept visible in sector tables: an institution's own; none for reviewers."""
+        return self.signatory if self.role == "institution" else None
+
+
+# --- reads ------------------------------------------------------------------------------------
+
+SECTOR_TABLES = {
+    "positions": """
+        SELECT p.signatory, s.name AS signatory_name, p.metric, c.name AS metric_name, c.unit, p.group_id,
+               g.label AS group_label, p.value, t.n, t.median, t.median_low, t.median_high, p.quintile,
+               p.quintile_label, p.diff, p.diff_low, p.diff_high, p.wording
+        FROM bench_positions p JOIN bench_metric_catalogue c USING (metric)
+        JOIN bench_group_stats t USING (metric, group_id) JOIN bench_peer_groups g USING (group_id)
+        JOIN signatories s ON s.slug = p.signatory ORDER BY p.signatory, p.metric, p.group_id""",
+    "group_stats": """
+        SELECT t.metric, c.name AS metric_name, c.unit, t.group_id, g.label AS group_label, t.n, t.median,
+               t.q1, t.q3, t.median_low, t.median_high, t.ci_level
+        FROM bench_group_stats t JOIN bench_metric_catalogue c USING (metric) JOIN bench_peer_groups g USING (group_id)
+        ORDER BY t.metric, t.group_id""",
+    "sector_trends": """
+        SELECT t.metric, c.name AS metric_name, c.unit, t.stage, t.n, t.median, t.q1, t.q3
+        FROM bench_sector_trends t JOIN bench_metric_catalogue c USING (metric) ORDER BY t.metric, t.stage""",
+    "metric_values": """
+        SELECT v.signatory, s.name AS signatory_name, v.stage, v.submission_id, v.metric, v.value, v.change
+        FROM bench_metric_values v JOIN signatories s ON s.slug = v.signatory
+        ORDER BY v.signatory, v.stage, v.metric""",
+    "tracker": """
+        SELECT t.signatory, s.name AS signatory_name, t.stage, t.window_opens, t.due, t.status, t.submitted_at,
+               t.days_late, t.submission_id
+        FROM bench_tracker t JOIN signatories s ON s.slug = t.signatory ORDER BY s.name, t.stage""",
+    "hesa_reconciliation": """
+        SELECT h.signatory, s.name AS signatory_name, h.stage, h.academic_year, h.declared, h.hesa_proxy, h.ratio,
+               h.flag
+        FROM bench_hesa_reconciliation h JOIN signatories s ON s.slug = h.signatory ORDER BY s.name, h.stage""",
+    "appendix_a_adoption": "SELECT * FROM bench_appendix_a_adoption ORDER BY theme, activity_id",
+    "metric_catalogue": "SELECT metric, name, definition, unit, direction, kind, headline FROM bench_metric_catalogue",
+    "peer_groups": "SELECT group_id, kind, label, members FROM bench_peer_groups ORDER BY kind, label",
+}
+
+
+def signatory_positions(snap: Snapshot, viewer: Viewer, slug: str) -> pl.DataFrame:
+    """One signatory's positions against each peer group, with disclosure control for all but steering
+    (group figures withheld where fewer than 5 signatories are behind them, group sizes rounded)."""
+    if not viewer.can_see_signatory(slug):
+        raise Denied("You do not have access to this signatory.")
+    sql = SECTOR_TABLES["positions"].replace("ORDER BY", "WHERE p.signatory = ? ORDER BY")
+    if viewer.role == "steering":
+        return snap.query(sql, (slug,))
+    out = _disclosed(str(snap.paths.snapshot), snap.info.version, viewer.role, slug, ("positions", "_register"),
+                     (sql, "SELECT slug, name FROM signatories"), ((slug,), ()))
+    return out["positions"]
+
+
+def sector_table(snap: Snapshot, viewer: Viewer, name: str, keep: str | None = None) -> pl.DataFrame:
+    """A sector table as this viewer may see it. ``keep``: a signatory left visible (its name kept)
+    in a reviewer's view of a submission assigned to them."""
+    return sector_tables(snap, viewer, (name,), keep)[name]
+
+
+def sector_tables(snap: Snapshot, viewer: Viewer, names: Sequence[str], keep: str | None = None) -> dict[str, pl.DataFrame]:
+    if keep is not None and not viewer.can_see_signatory(keep):
+        raise Denied("You do not have access to this signatory.")
+    if viewer.store.get_user(viewer.user.username) != viewer.user:
+        raise Denied("Your account has changed or been disabled: sign in again.")
+    names = tuple(names)
+    sqls = tuple(SECTOR_TABLES[n] for n in names)
+    if viewer.role == "steering":
+        return {n: snap.query(s) for n, s in zip(names, sqls, strict=True)}
+    who = viewer.disclosure_viewer if viewer.role == "institution" else keep
+    # The register makes pseudonyms the same across the tables of one publication.
+    out = _disclosed(str(snap.paths.snapshot), snap.info.version, viewer.role, who, (*names, "_register"),
+                     (*sqls, "SELECT slug, name FROM signatories"))
+    return {n: out[n] for n in names}
+
+
+def signatories(snap: Snapshot) -> pl.DataFrame:
+    """The register's public part (names, type, nation, groups); used to label what a viewer may see."""
+    return snap.query("SELECT slug, name, type, nation, signed, cohort, mission_group FROM signatories ORDER BY name")
+
+
+def submissions(snap: Snapshot, viewer: Viewer, signatory: str | None = None) -> pl.DataFrame:
+    """The submissions this viewer may open, newest first, with their status."""
+    rows = snap.query("""
+        SELECT b.submission_id, b.signatory, s.name AS signatory_name, b.stage, b.original_name, b.sender,
+               b.received_at, b.processed_at, b.status, b.errors, b.warnings, b.is_latest_valid, b.plugin
+        FROM submissions b LEFT JOIN signatories s ON s.slug = b.signatory
+        ORDER BY b.received_at DESC, b.submission_id""")
+    if signatory is not None:
+        rows = rows.filter(pl.col("signatory") == signatory)
+    if viewer.role == "institution":
+        rows = rows.filter(pl.col("signatory") == viewer.signatory)
+    return rows.filter(pl.col("submission_id").is_in(viewer.visible(rows["submission_id"].to_list())))
+
+
+def visible_signatories(snap: Snapshot, viewer: Viewer) -> pl.DataFrame:
+    """The register rows whose profile this viewer may open."""
+    reg = signatories(snap)
+    if viewer.role == "institution":
+        reg = reg.filter(pl.col("slug") == viewer.signatory)
+    elif viewer.role == "reviewer":
+        assigned = {submission_signatory(i) for i in viewer.store.assignments(viewer.user.username)}
+        reg = reg.filter(pl.col("slug").is_in(sorted(assigned)))
+    else:
+        return reg  # steering: the account was read, enabled, on this rerun (Viewer.load)
+    return reg.filter(pl.col("slug").map_elements(viewer.can_see_signatory, return_dtype=pl.Boolean))
+
+
+@dataclass(frozen=True)
+class SubmissionDetail:
+    """Everything the dashboard shows of one submission, read only after the access check."""
+
+    submission_id: str
+    meta: dict
+    answers: dict | None  # None: the file could not be read at all
+    contact: dict | None  # None: not allowed (or not given)
+    areas: pl.DataFrame
+    registrations: pl.DataFrame
+    initiatives: pl.DataFrame
+    actions: pl.DataFrame
+    issues: pl.DataFrame
+    metrics: pl.DataFrame
+
+    @cached_property
+    def label(self) -> str:
+        return submission_label(self.meta)
+
+
+def submission_label(meta: dict) -> str:
+    when = meta.get("received_at")
+    date = when.date().isoformat() if isinstance(when, dt.datetime) else str(when or "")[:10]
+    return f"{meta.get('signatory_name') or meta['signatory']} — stage {meta['stage']} ({meta['status']}, {date})"
+
+
+def submission(snap: Snapshot, viewer: Viewer, submission_id: str) -> SubmissionDetail:
+    viewer.require(submission_id)
+    q = lambda sql: snap.query(sql, (submission_id,))  # noqa: E731
+    meta = q("""SELECT b.*, s.name AS signatory_name FROM submissions b LEFT JOIN signatories s ON s.slug = b.signatory
+                WHERE b.submission_id = ?""")
+    if meta.is_empty():
+        raise Denied("There is no such submission in the published data.")
+    ret = q("""SELECT signatory_name AS name_in_return, submission_date, profile, technician_definition,
+                      technicians_narrative, technician_voice, headcount, fte, published_url, plan_horizon_months,
+                      lead_name, lead_email, lead_phone, lead_signoff_name, lead_signoff_date, head_signoff_name,
+                      head_signoff_date FROM returns WHERE submission_id = ?""")
+    answers = ret.to_dicts()[0] if ret.height else None
+    contact = None
+    if answers is not None:
+        personal = ("lead_name", "lead_email", "lead_phone", "lead_signoff_name", "head_signoff_name")
+        if viewer.store.can_see_contact_details(viewer.user, submission_id):
+            contact = {k: answers[k] for k in personal}
+        answers = {k: v for k, v in answers.items() if k not in personal}
+    return SubmissionDetail(
+        submission_id, meta.to_dicts()[0], answers, contact,
+        areas=q("SELECT name, headcount, fte FROM return_areas WHERE submission_id = ? ORDER BY ordinal"),
+        registrations=q("SELECT register, label, count FROM return_registrations WHERE submission_id = ? ORDER BY ordinal"),
+        initiatives=q("SELECT phase, theme, text FROM return_initiatives WHERE submission_id = ? ORDER BY ordinal"),
+        actions=q("""SELECT theme, action, owner, coalesce(due_text, CAST(due_end AS VARCHAR)) AS due, evidence, status
+                     FROM return_actions WHERE submission_id = ? ORDER BY ordinal"""),
+        issues=q("SELECT severity, rule, location, message, field FROM issues WHERE submission_id = ? ORDER BY ordinal"),
+        metrics=q("""SELECT c.name AS metric, v.value, c.unit, v.change, c.headline FROM bench_metric_values v
+                     JOIN bench_metric_catalogue c USING (metric) WHERE v.submission_id = ? ORDER BY c.headline DESC, v.metric"""),
+    )
+
+
+def issues(snap: Snapshot, viewer: Viewer) -> pl.DataFrame:
+    """Validation findings on the submissions this viewer may open."""
+    ids = submissions(snap, viewer)["submission_id"]
+    rows = snap.query("""SELECT i.submission_id, b.signatory, b.stage, i.severity, i.rule, i.location, i.message
+                         FROM issues i JOIN submissions b USING (submission_id) ORDER BY i.submission_id, i.ordinal""")
+    return rows.filter(pl.col("submission_id").is_in(ids.implode()))
+
+
+# --- sector aggregates (counts published with disclosure control to all but steering) --------------
+
+def _publish_counts(viewer: Viewer, frame: pl.DataFrame, column: str = "count") -> pl.DataFrame:
+    """Add ``shown`` (the count as it may be shown) and make ``column`` the number to plot: exact for
+    the steering group; otherwise rounded to 5, with "<5" plotted as 0."""
+    if viewer.role == "steering":
+        return frame.with_columns(shown=pl.col(column).cast(pl.String))
+    shown = disclosure.apply_to_counts(frame.select(column), [column])[column]
+    return frame.with_columns(shown=shown, **{column: pl.when(shown == disclosure.SMALL).then(0)
+                                                   .otherwise(shown.cast(pl.Int64, strict=False))})
+
+
+def latest_sector(snap: Snapshot) -> dict[str, int]:
+    """Sector totals from the latest accepted return of each signatory (exact figures)."""
+    row = snap.query("""
+        WITH latest AS (
+            SELECT r.signatory, r.headcount, r.fte, row_number() OVER (PARTITION BY r.signatory ORDER BY r.stage DESC) AS k
+            FROM returns r JOIN submissions b USING (submission_id) WHERE b.is_latest_valid)
+        SELECT (SELECT count(*) FROM signatories) AS signatories,
+               (SELECT count(*) FROM submissions WHERE status = 'accepted') AS accepted,
+               (SELECT count(*) FROM submissions WHERE status = 'rejected') AS rejected,
+               (SELECT count(DISTINCT signatory) FROM latest) AS reporting,
+               (SELECT coalesce(sum(headcount), 0) FROM latest WHERE k = 1) AS technicians,
+               (SELECT coalesce(round(sum(fte)), 0) FROM latest WHERE k = 1) AS fte""").to_dicts()[0]
+    return {k: int(v or 0) for k, v in row.items()}
+
+
+def sector_totals(snap: Snapshot, viewer: Viewer) -> dict[str, str]:
+    """The headline figures as this viewer may see them (counts of signatories and returns rounded
+    for all but steering; technician totals are sums over the sector and shown rounded to 5)."""
+    totals = latest_sector(snap)
+    if viewer.role == "steering":
+        return {k: f"{v:,}" for k, v in totals.items()}
+    return {k: (f"{r:,}" if isinstance(r := disclosure.round_count(v), int) else str(r)) for k, v in totals.items()}
+
+
+def returns_by_stage(snap: Snapshot, viewer: Viewer) -> pl.DataFrame:
+    """Latest submission per signatory and stage: stage, status, count (+ ``shown``)."""
+    frame = snap.query("""
+        SELECT stage, status, count(*) AS count FROM (
+            SELECT signatory, stage, arg_max(status, received_at) AS status FROM submissions GROUP BY ALL)
+        GROUP BY ALL ORDER BY stage, status""")
+    return _publish_counts(viewer, frame)
+
+
+def tracker_summary(snap: Snapshot, viewer: Viewer) -> pl.DataFrame:
+    frame = snap.query("SELECT stage, status, count(*) AS count FROM bench_tracker GROUP BY ALL ORDER BY stage, status")
+    return _publish_counts(viewer, frame)
+
+
+def theme_coverage(snap: Snapshot, viewer: Viewer) -> pl.DataFrame:
+    """For each stage and core theme: the share (%) of accepted plans with at least one action on it.
+    Withheld (null) for all but steering where fewer than 5 plans are behind it."""
+    frame = snap.query("""
+        WITH plans AS (SELECT submission_id, stage FROM submissions WHERE is_latest_valid),
+             themes AS (SELECT unnest(['Visibility', 'Recognition', 'Career Development', 'Sustainability']) AS theme),
+             covered AS (SELECT DISTINCT submission_id, theme FROM return_actions)
+        SELECT p.stage, t.theme, count(*) AS n,
+               100.0 * count(c.submission_id) / count(*) AS share
+        FROM plans p CROSS JOIN themes t LEFT JOIN covered c ON c.submission_id = p.submission_id AND c.theme = t.theme
+        GROUP BY ALL ORDER BY p.stage, t.theme""")
+    if viewer.role != "steering":
+        frame = frame.with_columns(share=pl.when(pl.col("n") >= disclosure.MIN_GROUP).then(pl.col("share")))
+    return frame.drop("n")
+
+
+def headline_metrics(snap: Snapshot) -> pl.DataFrame:
+    return snap.query("SELECT metric, name, unit, direction FROM bench_metric_catalogue WHERE headline ORDER BY metric")
+
+
+def headline_values(snap: Snapshot, viewer: Viewer) -> pl.DataFrame:
+    """Steering only: each signatory's latest value of each headline metric (for distributions)."""
+    if viewer.role != "steering":
+        raise Denied("Individual signatories' values are shown to the steering group only.")
+    return snap.query("""
+        SELECT v.signatory, v.metric, v.value FROM bench_metric_values v
+        JOIN bench_metric_catalogue c USING (metric)
+        WHERE c.headline QUALIFY v.stage = max(v.stage) OVER (PARTITION BY v.signatory)""")
+
+
+def tracker(snap: Snapshot, viewer: Viewer) -> pl.DataFrame:
+    """Tracker rows for the signatories whose profile this viewer may open (steering: all)."""
+    rows = snap.query(SECTOR_TABLES["tracker"])
+    if viewer.role == "steering":
+        return rows
+    return rows.filter(pl.col("signatory").is_in(visible_signatories(snap, viewer)["slug"].implode()))
+
+
+def benchmarked_submission(snap: Snapshot, viewer: Viewer, slug: str) -> dict | None:
+    """The submission a signatory's current benchmarks come from (its latest stage's accepted
+    return), if this viewer may open it."""
+    rows = snap.query("""SELECT submission_id, stage FROM submissions WHERE signatory = ? AND is_latest_valid
+                         ORDER BY stage DESC LIMIT 1""", (slug,))
+    if rows.is_empty() or not viewer.can_see(rows["submission_id"][0]):
+        return None
+    return rows.to_dicts()[0]
+
+
+def signatory_history(snap: Snapshot, viewer: Viewer, slug: str) -> pl.DataFrame:
+    """Metric values of the signatory's accepted returns, by stage, for the submissions open to the viewer."""
+    rows = snap.query("""SELECT v.submission_id, v.stage, v.metric, c.name AS metric_name, c.unit, v.value, v.change
+                         FROM bench_metric_values v JOIN bench_metric_catalogue c USING (metric)
+                         WHERE v.signatory = ? ORDER BY c.headline DESC, v.metric, v.stage""", (slug,))
+    ids = viewer.visible(rows["submission_id"].unique().to_list())
+    return rows.filter(pl.col("submission_id").is_in(ids)).drop("submission_id")
+
+
+def hesa_rows(snap: Snapshot, viewer: Viewer, slug: str) -> pl.DataFrame:
+    rows = snap.query("""SELECT b.submission_id, h.stage, h.academic_year, h.declared, h.hesa_proxy, h.ratio, h.flag
+                         FROM bench_hesa_reconciliation h
+                         JOIN submissions b ON b.signatory = h.signatory AND b.stage = h.stage AND b.is_latest_valid
+                         WHERE h.signatory = ? ORDER BY h.stage""", (slug,))
+    ids = viewer.visible(rows["submission_id"].to_list())
+    return rows.filter(pl.col("submission_id").is_in(ids)).drop("submission_id")
+
+
+# --- uploads (institutions) --------------------------------------------------------------------
+
+def signatory_name(snap: Snapshot | None, slug: str) -> str:
+    if snap is None:
+        return slug
+    rows = snap.query("SELECT name FROM signatories WHERE slug = ?", (slug,))
+    return rows["name"][0] if rows.height else slug
+
+
+def next_stage(snap: Snapshot | None, viewer: Viewer) -> int:
+    """The stage an institution most likely wants to hand in: its earliest overdue or due one."""
+    if snap is None or viewer.signatory is None:
+        return 1
+    rows = snap.query("""SELECT stage FROM bench_tracker WHERE signatory = ? AND status IN ('overdue', 'due')
+                         ORDER BY stage LIMIT 1""", (viewer.signatory,))
+    return int(rows["stage"][0]) if rows.height else 1
+
+
+@st.cache_resource(show_spinner=False)
+def _registry():
+    from pipeline.registry import Registry
+
+    return Registry.from_entry_points()
+
+
+@dataclass(frozen=True)
+class UploadResult:
+    report: object  # pipeline.validate.FileReport
+    landed: object | None  # pipeline.landing.Landed, when the file was valid and handed in
+
+
+def check_upload(viewer: Viewer, name: str, content: bytes, stage: int, paths: Paths | None = None) -> UploadResult:
+    """Validate an institution's file for its own signatory; land it only if it is valid."""
+    from pipeline.intake import Limits
+    from pipeline.landing import land_source
+    from pipeline.plugin_api import ParseContext, SourceFile
+    from pipeline.validate import validate_source
+
+    if viewer.role != "institution" or not viewer.signatory:
+        raise Denied("Only institution accounts hand in returns, each for its own signatory.")
+    source = SourceFile(name=name, data=content)
+    report = validate_source(source, _registry(), context=ParseContext(stage=stage, signatory=viewer.signatory),
+                             limits=Limits.from_env(), path=name)
+    landed = None
+    if report.ok:
+        landed = land_source(source, viewer.signatory, stage, (paths or Paths.from_env()).landing,
+                             sender=viewer.user.username)
+    return UploadResult(report, landed)
+
+
+def issues_frame(issues: Sequence) -> pl.DataFrame:
+    return pl.DataFrame([{"severity": i.severity, "rule": i.rule, "location": i.location, "message": i.message}
+                         for i in issues], schema={"severity": pl.String, "rule": pl.String, "location": pl.String,
+                                                   "message": pl.String})
+
+
+def upload_status(paths: Paths, viewer: Viewer) -> pl.DataFrame:
+    """An institution's handed-in files, newest first, with what the pipeline made of them so far."""
+    from pipeline.landing import SIDECAR, read_sidecar
+
+    if viewer.role != "institution" or not viewer.signatory:
+        raise Denied("Only institution accounts hand in returns.")
+    landed = []
+    for sidecar in (paths.landing / viewer.signatory).glob(f"*/*{SIDECAR}"):
+        try:
+            landed.append(read_sidecar(sidecar))
+        except (OSError, ValueError, KeyError):
+            continue
+    schema = {"submission_id": pl.String, "original_name": pl.String, "stage": pl.Int64, "received_at": pl.String}
+    files = pl.DataFrame([{"submission_id": f"{f.signatory}|{f.stage}|{f.sha256}", "original_name": f.original_name,
+                           "stage": f.stage, "received_at": f.received_at.replace("T", " ")[:16]} for f in landed],
+                         schema=schema)
+    info = snapshot_info(paths)
+    if info is None:
+        done = pl.DataFrame(schema={"submission_id": pl.String, "status": pl.String, "processed_at": pl.String,
+                                    "errors": pl.Int64, "warnings": pl.Int64})
+    else:
+        done = Snapshot(paths, info).query(
+            """SELECT submission_id, status, strftime(processed_at, '%Y-%m-%d %H:%M') AS processed_at, errors, warnings
+               FROM submissions WHERE signatory = ?""", (viewer.signatory,))
+    out = files.join(done, on="submission_id", how="left").with_columns(
+        state=pl.col("status").fill_null("waiting for the pipeline"))
+    return out.sort("received_at", descending=True).select(
+        "original_name", "stage", "received_at", "state", "processed_at", "errors", "warnings")
+
+
+# --- quality and downloads -----------------------------------------------------------------------
+
+def quality_report(paths: Paths, viewer: Viewer) -> dict | None:
+    """The Great Expectations results (steering only: examples quote values from any return)."""
+    import json
+
+    from pipeline.quality import RESULTS_FILE
+
+    if viewer.role != "steering":
+        raise Denied("The Great Expectations results are shown to the steering group only.")
+    try:
+        return json.loads((paths.quality / RESULTS_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+@st.cache_resource(max_entries=2, show_spinner=False)
+def _zip_folder(folder: str, stamp: float) -> bytes:
+    import io
+    import zipfile
+    from pathlib import Path
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+        for f in sorted(Path(folder).rglob("*")):
+            if f.is_file():
+                zf.write(f, f.relative_to(folder))
+    return buffer.getvalue()
+
+
+def data_docs_zip(paths: Paths, viewer: Viewer) -> bytes | None:
+    from pipeline.quality import DATA_DOCS_DIR
+
+    if viewer.role != "steering":
+        raise Denied("The Great Expectations Data Docs are shown to the steering group only.")
+    folder = paths.quality / DATA_DOCS_DIR
+    index = folder / "index.html"
+    return _zip_folder(str(folder), index.stat().st_mtime) if index.is_file() else None

@@ -1,0 +1,71 @@
+"""Pieces of page shared by several views: a validation report, an action plan, contact details,
+a positions table."""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from dashboards.charts import THEME_ORDER
+from dashboards.data import SubmissionDetail
+
+SEVERITY_ICON = {"error": "⛔ error", "warning": "⚠️ warning"}
+
+
+def issues_table(issues: pl.DataFrame) -> None:
+    """Findings with where they are in the file (``severity``, ``rule``, ``location``, ``message``)."""
+    if issues.is_empty():
+        st.success("No issues found.", icon=":material/check_circle:")
+        return
+    shown = issues.with_columns(pl.col("severity").replace_strict(SEVERITY_ICON, default=pl.col("severity")))
+    st.dataframe(shown.select("severity", "location", "message", "rule"), hide_index=True, width="stretch",
+                 column_config={"severity": st.column_config.TextColumn("Severity", width="small"),
+                                "location": st.column_config.TextColumn("Where in the file", width="medium"),
+                                "message": st.column_config.TextColumn("What to do", width="large"),
+                                "rule": st.column_config.TextColumn("Rule", width="small")})
+
+
+def action_plan(actions: pl.DataFrame) -> None:
+    """The plan's actions, one tab per theme (core themes first)."""
+    if actions.is_empty():
+        st.info("The return has no action plan.")
+        return
+    themes = [t for t in THEME_ORDER if t in set(actions["theme"].drop_nulls())]
+    themes += sorted(set(actions["theme"].drop_nulls()) - set(themes))
+    if actions["theme"].null_count():
+        themes.append("(no theme)")
+    counts = {t: actions.filter(pl.col("theme").fill_null("(no theme)") == t).height for t in themes}
+    for tab, theme in zip(st.tabs([f"{t} ({counts[t]})" for t in themes]), themes, strict=True):
+        with tab:
+            st.dataframe(actions.filter(pl.col("theme").fill_null("(no theme)") == theme).drop("theme"),
+                         hide_index=True, width="stretch",
+                         column_config={"action": st.column_config.TextColumn("Action", width="large"),
+                                        "owner": "Owner", "due": "Due", "evidence": "Evidence of success",
+                                        "status": "Status"})
+
+
+def contact(detail: SubmissionDetail) -> None:
+    """The lead's contact details, only when the data layer released them to this viewer."""
+    if detail.contact is None:
+        return
+    c = detail.contact
+    with st.expander("Contact details (personal data)", icon=":material/contact_mail:"):
+        st.markdown(f"**Lead:** {c['lead_name'] or '—'}  \n**E-mail:** {c['lead_email'] or '—'}  \n"
+                    f"**Phone:** {c['lead_phone'] or '—'}  \n**Signed off by:** {c['lead_signoff_name'] or '—'} "
+                    f"(lead), {c['head_signoff_name'] or '—'} (head of institution)")
+
+
+def positions_table(positions: pl.DataFrame) -> pl.DataFrame:
+    """Positions as a readable table: metric, group, value, median [95% interval], quintile, reading."""
+    def fmt(x) -> str:
+        return "" if x is None else f"{x:,.3g}" if isinstance(x, float) else str(x)
+
+    return positions.select(
+        pl.col("metric_name").alias("Metric"), pl.col("group_label").alias("Peer group"),
+        pl.col("n").cast(pl.String).alias("Signatories in group"),
+        pl.col("value").map_elements(fmt, return_dtype=pl.String).alias("Value"),
+        pl.struct("median", "median_low", "median_high").map_elements(
+            lambda r: "withheld" if r["median"] is None else f"{fmt(r['median'])} [{fmt(r['median_low'])}, {fmt(r['median_high'])}]",
+            return_dtype=pl.String).alias("Group median [95% interval]"),
+        pl.col("quintile_label").alias("Quintile"), pl.col("wording").alias("Reading"), pl.col("unit").alias("Unit"),
+    )

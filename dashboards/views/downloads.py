@@ -1,0 +1,44 @@
+"""Downloads: benchmark tables as CSV or Excel, as this account may see them (disclosure control
+for all but the steering group), written so that no cell can run as a spreadsheet formula."""
+
+from functools import partial
+
+import streamlit as st
+
+from dashboards import data
+from dashboards.session import open_view
+from pipeline.benchmarks import export
+
+TABLES = {
+    "positions": "Positions: each signatory against each peer group, by metric",
+    "group_stats": "Peer group statistics: median, quartiles and 95% interval, by metric",
+    "sector_trends": "Sector trends across stages",
+    "metric_values": "Metric values of each accepted return",
+    "tracker": "Submission tracker",
+    "hesa_reconciliation": "HESA reconciliation",
+    "appendix_a_adoption": "Appendix A activities: sector adoption",
+    "metric_catalogue": "Metric definitions",
+    "peer_groups": "Peer groups",
+}
+
+frame = open_view("downloads")
+viewer, snap = frame.viewer, frame.snap
+if viewer.role == "steering":
+    st.caption("You see every table in full, with names and exact counts.")
+else:
+    st.caption("Tables are published to you with disclosure control: other signatories appear as “Peer N”, "
+               "counts are rounded to 5 (“<5” under 5), and group figures from fewer than 5 signatories are withheld"
+               + (". Your own institution keeps its name and exact figures." if viewer.role == "institution" else "."))
+
+name = st.selectbox("Table", list(TABLES), format_func=TABLES.get, key="downloads_table")
+table = data.sector_table(snap, viewer, name)
+st.caption(f"{table.height:,} rows × {table.width} columns (first 200 shown).")
+st.dataframe(table.head(200), hide_index=True, width="stretch")
+stem = f"techbench-{name}-{snap.info.version}"
+c1, c2 = st.columns(2)
+# Files are written only when asked for (a callable is run on click): a large workbook takes seconds.
+c1.download_button("Download CSV", partial(export.to_bytes_csv, table, bom=True), f"{stem}.csv", mime="text/csv",
+                   icon=":material/download:", key="download_csv")
+c2.download_button("Download Excel", partial(export.to_bytes_xlsx, table, sheet=name), f"{stem}.xlsx",
+                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", icon=":material/download:",
+                   key="download_xlsx")

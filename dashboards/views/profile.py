@@ -1,0 +1,109 @@
+"""Institution profile: one signatory against each of its peer groups, its history across stages,
+its action plan by theme, its validation report and its HESA reconciliation.
+
+Steering may open any signatory; an institution only its own; a reviewer only a signatory with a
+submission assigned to them. Each part built from a submission is shown only if the viewer may
+open that submission (``data.submission`` checks)."""
+
+import polars as pl
+import streamlit as st
+
+from dashboards import charts, data, ui
+from dashboards.session import open_view, stop_if_denied
+
+frame = open_view("profile")
+viewer, snap = frame.viewer, frame.snap
+
+choices = data.visible_signatories(snap, viewer)
+requested = st.query_params.get("signatory")
+if requested and not viewer.can_see_signatory(requested):
+    stop_if_denied(data.Denied("You do not have access to this signatory's profile."))
+if choices.is_empty():
+    st.info("No signatory is open to you yet: reviewers see the signatories whose submissions are assigned to them.")
+    st.stop()
+names = dict(zip(choices["slug"], choices["name"], strict=True))
+slugs = list(names)
+slug = st.selectbox("Signatory", slugs, index=slugs.index(requested) if requested in names else 0,
+                    format_func=names.get, key="profile_signatory")
+if slug != requested:
+    st.query_params["signatory"] = slug
+info = choices.filter(pl.col("slug") == slug).to_dicts()[0]
+st.markdown(" · ".join(str(x) for x in (info["type"], info["nation"], f"signed {info['signed']}",
+                                         info["cohort"] and f"cohort {info['cohort']}", info["mission_group"]) if x))
+
+subs = data.submissions(snap, viewer, slug)
+latest = subs.filter(pl.col("is_latest_valid")).sort("stage")
+tabs = st.tabs(["Benchmarks", "History", "Action plan", "Validation", "HESA reconciliation"])
+
+with tabs[0]:
+    try:
+        positions = data.signatory_positions(snap, viewer, slug)
+    except data.Denied as exc:
+        stop_if_denied(exc)
+    benchmarked = data.benchmarked_submission(snap, viewer, slug)
+    if positions.is_empty() or benchmarked is None:
+        st.info("No benchmarks to show: they come from the latest accepted return"
+                + (", which is not one of the submissions open to you." if viewer.role == "reviewer" else "."))
+    else:
+        st.caption(f"From the accepted return for stage {benchmarked['stage']}. Each group's median comes with a 95% "
+                   "interval; a value outside it is “materially” above or below.")
+        catalogue = data.headline_metrics(snap)
+        metric_names = dict(zip(positions["metric"], positions["metric_name"], strict=False))
+        headline = [m for m in catalogue["metric"] if m in metric_names]
+        metric = st.selectbox("Metric", list(metric_names), format_func=metric_names.get,
+                              index=list(metric_names).index(headline[0]) if headline else 0, key="profile_metric")
+        one = positions.filter(pl.col("metric") == metric)
+        st.altair_chart(charts.positions(one.drop_nulls("median"), one["unit"][0]), width="stretch")
+        st.dataframe(ui.positions_table(positions), hide_index=True, width="stretch")
+
+with tabs[1]:
+    values = data.signatory_history(snap, viewer, slug)
+    if values.is_empty():
+        st.info("No accepted returns open to you for this signatory.")
+    else:
+        metric_names = dict(zip(values["metric"], values["metric_name"], strict=False))
+        metric = st.selectbox("Metric", list(metric_names), format_func=metric_names.get, key="history_metric")
+        series = values.filter(pl.col("metric") == metric)
+        st.altair_chart(charts.history(series, metric_names[metric], series["unit"][0]), width="stretch")
+        st.dataframe(values.pivot("stage", index="metric_name", values="value", sort_columns=True)
+                     .rename(lambda c: c if c == "metric_name" else f"Stage {c}").rename({"metric_name": "Metric"}),
+                     hide_index=True, width="stretch")
+
+with tabs[2]:
+    if subs.is_empty():
+        st.info("No submissions open to you for this signatory.")
+    else:
+        ids = subs["submission_id"].to_list()
+        default = latest["submission_id"][-1] if latest.height else ids[0]
+        chosen = st.selectbox("Submission", ids, index=ids.index(default), key="plan_submission",
+                              format_func=dict(zip(ids, [data.submission_label(r) for r in subs.to_dicts()], strict=True)).get)
+        try:
+            detail = data.submission(snap, viewer, chosen)
+        except data.Denied as exc:
+            stop_if_denied(exc)
+        ui.contact(detail)
+        ui.action_plan(detail.actions)
+
+with tabs[3]:
+    if subs.is_empty():
+        st.info("No submissions open to you for this signatory.")
+    for row in subs.iter_rows(named=True):
+        try:
+            detail = data.submission(snap, viewer, row["submission_id"])
+        except data.Denied as exc:
+            stop_if_denied(exc)
+        with st.expander(f"{data.submission_label(row)} — {row['errors']} errors, {row['warnings']} warnings",
+                         expanded=row["status"] == "rejected"):
+            ui.issues_table(detail.issues)
+
+with tabs[4]:
+    hesa = data.hesa_rows(snap, viewer, slug)
+    if hesa.is_empty():
+        st.info("No HESA comparison: the signatory is not in the HESA extract, or no accepted return is open to you.")
+    else:
+        st.dataframe(hesa, hide_index=True, width="stretch", column_config={
+            "stage": "Stage", "academic_year": "HESA year", "declared": "Technicians declared",
+            "hesa_proxy": "HESA technician proxy", "ratio": st.column_config.NumberColumn("Ratio", format="%.2f"),
+            "flag": "Reading"})
+        st.caption("The HESA proxy counts technical and related staff in the provider's HESA staff return for the "
+                   "academic year of the submission; a ratio far from 1 suggests a different definition of technician.")

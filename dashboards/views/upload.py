@@ -1,0 +1,71 @@
+"""Upload a return (institutions): checked at once, with each problem's place in the file; a valid
+file is handed in to the landing zone, and the page follows it until the pipeline has processed it.
+
+Files over the size limit are refused by Streamlit before they reach this page
+(``server.maxUploadSize`` in ``.streamlit/config.toml``) and again by ``pipeline.intake`` before
+any parsing, with the zip limits."""
+
+import streamlit as st
+
+from dashboards import data, ui
+from dashboards.session import open_view, paths
+from pipeline.normalise import STAGE_CHOICES
+from pipeline.schema import MAX_STAGE
+
+frame = open_view("upload")
+viewer, snap = frame.viewer, frame.snap
+own = viewer.signatory
+
+st.markdown(f"Hand in a return for **{data.signatory_name(snap, own)}**: the official Word form, the techbench "
+            "workbook, JSON, or your institution's own format if a plugin reads it. It is checked as soon as it "
+            "arrives; a file with errors is not handed in, so nothing is lost — correct it and upload again.")
+stages = list(range(1, MAX_STAGE + 1))
+stage = st.selectbox("Stage", stages, index=stages.index(data.next_stage(snap, viewer)), key="upload_stage",
+                     help=f"The stage this return is for: {STAGE_CHOICES}.",
+                     format_func=lambda s: f"Stage {s}" + {1: " (one year after signing)", 2: " (action plan review)",
+                                                           3: " (three-year review)"}.get(s, ""))
+generation = st.session_state.setdefault("upload_generation", 0)
+uploaded = st.file_uploader("Return file", key=f"upload_file_{generation}",
+                            help="Word (.docx), Excel (.xlsx), JSON, or a zip of CSV files, as your plugin expects.")
+if uploaded is not None:
+    with st.spinner("Checking the file…"):
+        result = data.check_upload(viewer, uploaded.name, uploaded.getvalue(), stage)
+    report = result.report
+    if report.ok:
+        st.success(f"**{uploaded.name} is valid** and has been handed in for stage {stage} "
+                   f"(read by the “{report.plugin}” plugin"
+                   + (f"; {len(report.warnings)} warning(s) to look at" if report.warnings else "") + ").",
+                   icon=":material/task_alt:")
+        if result.landed is not None and not result.landed.new:
+            st.info("This exact file was handed in before for this stage: it is the same submission.")
+    else:
+        st.error(f"**{uploaded.name} was not handed in**: {len(report.errors)} error(s) to correct "
+                 "(each with its place in the file below), then upload it again.", icon=":material/error:")
+    if report.return_ is not None:
+        r = report.return_
+        st.caption(f"What was read: {r.signatory_name or 'no institution name'}; "
+                   f"{r.technicians.headcount if r.technicians.headcount is not None else 'no'} technicians in "
+                   f"{len(r.technicians.areas)} areas; {len(r.registrations)} registers; {len(r.initiatives_since)} "
+                   f"initiatives since signing; {len(r.action_plan)} actions in the plan.")
+    ui.issues_table(data.issues_frame(report.issues))
+    if report.ok and st.button("Upload another file"):
+        st.session_state["upload_generation"] = generation + 1
+        st.rerun()
+
+st.subheader("Your submissions")
+
+
+@st.fragment(run_every="5s")
+def submissions_status() -> None:
+    status = data.upload_status(paths(), viewer)
+    if status.is_empty():
+        st.caption("Nothing handed in yet.")
+        return
+    st.dataframe(status, hide_index=True, width="stretch", column_config={
+        "original_name": "File", "stage": "Stage", "received_at": "Handed in", "state": "State",
+        "processed_at": "Processed", "errors": "Errors", "warnings": "Warnings"})
+    st.caption("“Waiting for the pipeline” changes to accepted or rejected once the pipeline has processed the "
+               "file and published the results (this list refreshes itself every few seconds).")
+
+
+submissions_status()
