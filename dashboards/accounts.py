@@ -221,6 +221,14 @@ class AccountStore:
         assert user is not None
         return user
 
+    def set_password(self, username: str, password: str) -> None:
+        check_password(password)
+        password_hash = self._hasher.hash(password)
+        name = normalise_username(username)
+        with self._write() as con:
+            if con.execute("UPDATE users SET password_hash = ? WHERE username = ?", (password_hash, name)).rowcount == 0:
+                raise AccountError(f"there is no user '{name}'")
+
     def authenticate(self, username: str, password: str) -> User | None:
         """The account if the password is right and the account is enabled, else ``None``.
 

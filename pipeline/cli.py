@@ -256,9 +256,11 @@ def demo(
     stages: Annotated[int, typer.Option(min=1, max=9)] = 3,
     seed: Annotated[int, typer.Option()] = 1,
     serve: Annotated[bool, typer.Option(help="Serve the dashboard after the run.")] = True,
+    port: Annotated[int, typer.Option(min=1, max=65535, help="The dashboard's port.")] = 8501,
+    address: Annotated[str, typer.Option(help="Interface the dashboard listens on.")] = "127.0.0.1",
     home: HomeOption = None,
 ) -> None:
-    """Generate a SYNTHETIC sector, hand it in, run the pipeline, and summarise what happened."""
+    """Generate a SYNTHETIC sector, hand it in, run the pipeline, create demo accounts and serve the dashboard."""
     import datetime as dt
     import shutil
 
@@ -290,9 +292,43 @@ def demo(
     typer.echo(f"SYNTHETIC sector: {sector.signatories} signatories, {len(rows)} returns written "
                f"({sector.defective} with a seeded defect); {new} newly landed in {paths.landing}")
     summary = _run(paths, None, True)
+    if not summary.success:
+        raise typer.Exit(1)
+    from dashboards.demo import create_demo_accounts
+
+    typer.echo("\n3. The dashboard: demo accounts (new passwords each demo; also in "
+               f"{paths.home / 'demo-logins.txt'})")
+    _print_logins(create_demo_accounts(paths))
     if serve:
-        typer.echo("The dashboard is not part of this release yet; the snapshot above is ready for it.")
-    raise typer.Exit(0 if summary.success else 1)
+        _serve(paths, port, address)
+
+
+def _print_logins(logins) -> None:
+    table = Table("username", "password", "role", "sees", title="Demo accounts (SYNTHETIC data)")
+    for login in logins:
+        table.add_row(login.username, login.password, login.role, login.note)
+    Console().print(table)
+
+
+def _serve(paths, port: int, address: str) -> None:
+    from dashboards.serve import serve as run_server
+
+    raise typer.Exit(run_server(paths, port, address, report=typer.echo))
+
+
+@app.command()
+def serve(
+    port: Annotated[int, typer.Option(min=1, max=65535)] = 8501,
+    address: Annotated[str, typer.Option(help="Interface to listen on (0.0.0.0 for every one).")] = "127.0.0.1",
+    home: HomeOption = None,
+) -> None:
+    """Serve the dashboard on the published snapshot, and run the pipeline when files are handed in."""
+    from dashboards.demo import saved_logins
+
+    paths = _paths(home)
+    if logins := saved_logins(paths):
+        _print_logins(logins)
+    _serve(paths, port, address)
 
 
 class Role(StrEnum):
