@@ -13,3 +13,11 @@ def _default_limits():
         for name in LIMIT_VARIABLES:
             mp.delenv(name, raising=False)
         yield
+
+
+@pytest.fixture(scope="session")
+def dashboard_home(tmp_path_factory):
+    """A published synthetic sector with accounts steer / rev / inst / other (see dashboard_support)."""
+    from dashboard_support import build_home
+
+    return build_home(tmp_path_factory.mktemp("dashboard"))

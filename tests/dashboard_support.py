@@ -1,0 +1,59 @@
+"""A published SYNTHETIC sector with one account per role, shared by the dashboard's AppTest and
+browser tests (built once per test session: generating and running it takes a while)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from dashboards.accounts import AccountStore
+from pipeline.run import run_pipeline
+from pipeline.settings import Paths
+from pipeline.snapshot import open_snapshot
+from pipeline.synthetic import generate, read_manifest
+
+AS_OF = dt.date(2026, 11, 1)
+PASSWORD = "correct horse battery"  # test accounts only, in a temporary home
+INSTITUTION = "imperial"
+OTHER_INSTITUTION = "essex"  # the reviewer's own institution
+APP = Path(__file__).resolve().parent.parent / "dashboards" / "app.py"
+EXAMPLE = Path(__file__).resolve().parent.parent / "plugins" / "official_form" / "samples" / \
+    "example_return_northgate_stage1.docx"
+
+
+@dataclass(frozen=True)
+class DashboardHome:
+    paths: Paths
+    store: AccountStore
+    assigned: list[str]  # the reviewer's submissions
+    unassigned: list[str]  # accepted submissions of other signatories, not assigned to the reviewer
+    own_institution: list[str]  # INSTITUTION's submissions
+    other_institution: list[str]  # OTHER_INSTITUTION's submissions
+
+
+def build_home(root: Path, signatories: int = 30, stages: int = 3, seed: int = 4) -> DashboardHome:
+    from test_pipeline import land_sector
+
+    sector = root / "sector"
+    generate(sector, signatories=signatories, stages=stages, seed=seed, as_of=AS_OF, workers=1)
+    paths = Paths.from_env(root / "home")
+    land_sector(sector, paths, read_manifest(sector))
+    assert run_pipeline(paths, quality=True).success
+    store = AccountStore.for_paths(paths)
+    store.add_user("steer", PASSWORD, "steering")
+    store.add_user("rev", PASSWORD, "reviewer", OTHER_INSTITUTION)
+    store.add_user("inst", PASSWORD, "institution", INSTITUTION)
+    store.add_user("other", PASSWORD, "institution", OTHER_INSTITUTION)
+    with open_snapshot(paths) as con:
+        ids = [r[0] for r in con.sql("SELECT submission_id FROM submissions WHERE is_latest_valid "
+                                     "ORDER BY signatory, stage").fetchall()]
+        by = lambda slug: [r[0] for r in con.sql(  # noqa: E731
+            "SELECT submission_id FROM submissions WHERE signatory = ? ORDER BY stage", params=[slug]).fetchall()]
+        own, other = by(INSTITUTION), by(OTHER_INSTITUTION)
+    others = [i for i in ids if not i.startswith((INSTITUTION + "|", OTHER_INSTITUTION + "|"))]
+    assigned = [own[-1], others[0]]
+    for submission_id in assigned:
+        store.assign("rev", submission_id)
+    unassigned = [i for i in others if i not in assigned]
+    return DashboardHome(paths, store, assigned, unassigned, own, other)
