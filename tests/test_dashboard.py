@@ -1,0 +1,367 @@
+"""The dashboard under every role, with Streamlit's AppTest (server side, no browser).
+
+Every view is opened by every role allowed on it; every view refuses the roles not allowed even when
+its script is run directly (hidden navigation is not access control); an institution cannot reach
+another signatory's submission, nor a reviewer an unassigned one, by link or through the data layer.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import stat
+
+import polars as pl
+import pytest
+from dashboard_support import APP, EXAMPLE, INSTITUTION, OTHER_INSTITUTION, PASSWORD
+from streamlit.testing.v1 import AppTest
+
+from dashboards import data
+from dashboards.session import USER_KEY, VIEWS, views_for
+from pipeline.benchmarks.export import FORMULA_START
+
+USERS = {"steering": "steer", "reviewer": "rev", "institution": "inst"}
+VIEWS_DIR = APP.parent / "views"
+
+
+@pytest.fixture
+def home(dashboard_home, monkeypatch):
+    monkeypatch.setenv("TECHBENCH_HOME", str(dashboard_home.paths.home))
+    monkeypatch.setenv("TECHBENCH_DISCLOSURE_SALT", "test salt")
+    return dashboard_home
+
+
+def open_page(role: str, key: str, query: dict[str, str] | None = None, user: str | None = None) -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=120)
+    at.session_state[USER_KEY] = user or USERS[role]
+    at.run()
+    at.switch_page(f"views/{key}.py")
+    for k, v in (query or {}).items():
+        at.query_params[k] = v
+    return at.run()
+
+
+def run_view_directly(user: str, key: str) -> AppTest:
+    """The view's script on its own, as if reached without the navigation."""
+    at = AppTest.from_file(str(VIEWS_DIR / f"{key}.py"), default_timeout=120)
+    at.session_state[USER_KEY] = user
+    return at.run()
+
+
+def texts(at: AppTest) -> str:
+    parts = [e.value for kind in (at.markdown, at.caption, at.info, at.warning, at.error, at.success, at.subheader)
+             for e in kind]
+    return "\n".join(map(str, parts))
+
+
+def errors(at: AppTest) -> list[str]:
+    return [e.value for e in at.error]
+
+
+def viewer(home, username: str) -> data.Viewer:
+    v = data.Viewer.load(home.store, username)
+    assert v is not None
+    return v
+
+
+def snap(home) -> data.Snapshot:
+    return data.Snapshot(home.paths, data.snapshot_info(home.paths))
+
+
+# --- signing in -------------------------------------------------------------------------------
+
+def test_signing_in_checks_the_password_and_builds_the_role_s_navigation(home):
+    at = AppTest.from_file(str(APP), default_timeout=60).run()
+    assert at.button[0].label == "Sign in" or any(b.label == "Sign in" for b in at.button)
+    at.text_input[0].input("inst")
+    at.text_input[1].input("wrong password!")
+    at.button[0].click().run()
+    assert errors(at) == ["That username and password do not match an active account."]
+    assert USER_KEY not in at.session_state
+    at.text_input[1].input(PASSWORD)
+    at.button[0].click().run()
+    assert at.session_state[USER_KEY] == "inst"
+    assert not at.exception
+    assert at.title[0].value == "Sector overview"  # the first view of the role's navigation
+    at.switch_page("views/upload.py").run()  # registered for institutions
+    assert at.title[0].value == "Upload a return"
+
+
+@pytest.mark.parametrize("role", ["steering", "reviewer"])
+def test_upload_is_not_in_the_navigation_of_other_roles(home, role):
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.session_state[USER_KEY] = USERS[role]
+    at.run()
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        at.switch_page("views/upload.py")
+
+
+def test_navigation_per_role():
+    assert [v.key for v in views_for("institution")] == [v.key for v in VIEWS]
+    assert "upload" not in {v.key for v in views_for("steering")} | {v.key for v in views_for("reviewer")}
+
+
+def test_a_disabled_account_is_signed_out_at_its_next_step(home):
+    home.store.add_user("leaver", PASSWORD, "steering")
+    at = open_page("steering", "overview", user="leaver")
+    assert at.title[0].value == "Sector overview"
+    home.store.disable("leaver")
+    at.run()
+    assert USER_KEY not in at.session_state
+    assert [b.label for b in at.button] == ["Sign in"]
+
+
+# --- every view under every role ----------------------------------------------------------------
+
+CASES = [(role, v.key) for v in VIEWS for role in v.roles]
+
+
+@pytest.mark.parametrize(("role", "key"), CASES, ids=[f"{r}-{k}" for r, k in CASES])
+def test_every_view_renders_for_every_role_allowed(home, role, key):
+    at = open_page(role, key)
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.title[0].value == next(v.title for v in VIEWS if v.key == key)
+    assert not errors(at)
+    shown = texts(at)
+    if key != "upload" and key != "methodology":
+        assert "Data as of" in shown and "SYNTHETIC DATA" in shown
+
+
+DENIED = [(role, v.key) for v in VIEWS for role in USERS if role not in v.roles]
+
+
+@pytest.mark.parametrize(("role", "key"), DENIED, ids=[f"{r}-{k}" for r, k in DENIED])
+def test_a_view_refuses_a_role_not_allowed_even_when_reached_directly(home, role, key):
+    at = run_view_directly(USERS[role], key)
+    assert not at.exception
+    assert errors(at) and "not available" in errors(at)[0]
+    assert not at.dataframe and not at.metric
+
+
+@pytest.mark.parametrize("key", [v.key for v in VIEWS])
+def test_a_view_asks_to_sign_in_when_nobody_is_signed_in(home, key):
+    at = AppTest.from_file(str(VIEWS_DIR / f"{key}.py"), default_timeout=60).run()
+    assert [w.value for w in at.warning] == ["Please sign in to continue."]
+    assert not at.dataframe
+
+
+# --- what each role sees ------------------------------------------------------------------------
+
+def test_steering_sees_exact_sector_figures_and_every_signatory(home):
+    at = open_page("steering", "overview")
+    n = len(snap(home).query("SELECT slug FROM signatories"))
+    assert at.metric[0].label == "Signatories" and at.metric[0].value == str(n)
+    at = open_page("steering", "tracker")
+    table = at.dataframe[0].value
+    assert "rounded" not in texts(at)
+    at.multiselect[0].set_value(sorted(snap(home).query("SELECT DISTINCT status FROM bench_tracker")["status"])).run()
+    assert at.dataframe[0].value["signatory_name"].nunique() == n
+    assert len(table) <= len(at.dataframe[0].value)
+
+
+def test_an_institution_sees_only_its_own_rows_in_the_tracker(home):
+    at = open_page("institution", "tracker")
+    at.multiselect[0].set_value(at.multiselect[0].options).run()
+    names = set(at.dataframe[0].value["signatory_name"])
+    assert names == {"Imperial College London"}
+    assert "rounded to the nearest 5" in texts(at)
+
+
+def test_a_reviewer_sees_the_signatories_assigned_only(home):
+    at = open_page("reviewer", "tracker")
+    at.multiselect[0].set_value(at.multiselect[0].options).run()
+    slugs = {s.split("|")[0] for s in home.assigned}
+    expected = set(snap(home).query("SELECT name FROM signatories").filter(
+        pl.Series(snap(home).query("SELECT slug FROM signatories")["slug"]).is_in(sorted(slugs)))["name"])
+    assert set(at.dataframe[0].value["signatory_name"]) == expected
+
+
+def test_institution_profile_shows_its_own_benchmarks_and_refuses_another_signatory(home):
+    at = open_page("institution", "profile")
+    assert not errors(at)
+    assert at.selectbox[0].value == INSTITUTION and at.selectbox[0].options == ["Imperial College London"]
+    table = at.dataframe[0].value
+    assert {"Metric", "Peer group", "Group median [95% interval]", "Quintile", "Reading"} <= set(table.columns)
+    assert "Imperial" not in " ".join(map(str, table.to_numpy().ravel()))  # peers named nowhere either
+    at = open_page("institution", "profile", {"signatory": OTHER_INSTITUTION})
+    assert errors(at) == ["You do not have access to this signatory's profile."]
+    assert not at.dataframe
+
+
+def test_reviewer_profile_refuses_a_signatory_without_an_assigned_submission(home):
+    unassigned = home.unassigned[-1].split("|")[0]
+    assert unassigned not in {s.split("|")[0] for s in home.assigned}
+    at = open_page("reviewer", "profile", {"signatory": unassigned})
+    assert errors(at) == ["You do not have access to this signatory's profile."]
+    at = open_page("reviewer", "profile", {"signatory": home.assigned[0].split("|")[0]})
+    assert not errors(at) and at.dataframe
+
+
+def test_institution_compares_its_own_submissions_side_by_side(home):
+    own = home.own_institution
+    at = open_page("institution", "compare", {"submissions": ",".join(own[:2])})
+    assert not errors(at) and not at.exception
+    assert at.multiselect[0].value == own[:2]
+    figures = at.dataframe[0].value
+    assert list(figures.columns) == ["Figure", "Imperial College London · stage 1", "Imperial College London · stage 2"]
+    assert "Answers, question by question" in texts(at)
+    assert "Contact details (personal data)" in [e.label for e in at.expander]  # its own returns: in full
+
+
+def test_institution_cannot_reach_another_signatory_s_submission_by_link(home):
+    at = open_page("institution", "compare", {"submissions": f"{home.own_institution[0]},{home.other_institution[0]}"})
+    assert errors(at) and errors(at)[0].startswith("You do not have access to submission essex stage 1")
+    assert not at.dataframe and not [e for e in at.expander if "Contact" in e.label]
+
+
+def test_reviewer_cannot_reach_an_unassigned_submission_by_link(home):
+    at = open_page("reviewer", "compare", {"submissions": f"{home.assigned[0]},{home.unassigned[0]}"})
+    assert errors(at) and errors(at)[0].startswith("You do not have access to submission")
+    assert not at.dataframe
+
+
+def test_reviewer_compares_assigned_submissions_with_contact_details(home):
+    at = open_page("reviewer", "compare", {"submissions": ",".join(home.assigned)})
+    assert not errors(at)
+    assert "Contact details (personal data)" in [e.label for e in at.expander]
+
+
+def test_data_quality_shows_great_expectations_to_steering_only(home):
+    at = open_page("steering", "quality")
+    assert "Great Expectations on the published snapshot" in texts(at)
+    assert any(b.label.startswith("Download the Data Docs") for b in at.get("download_button"))
+    at = open_page("institution", "quality")
+    assert "Great Expectations" not in texts(at)
+    table = at.dataframe[0].value if at.dataframe else None
+    assert table is None or set(table["signatory_name"]) <= {"Imperial College London"}
+
+
+def test_methodology_is_the_rendered_document(home):
+    from pipeline.benchmarks.methodology import render
+
+    at = open_page("reviewer", "methodology")
+    assert at.markdown[0].value.strip() == render().strip()
+
+
+def test_downloads_are_disclosure_controlled_for_an_institution(home):
+    at = open_page("institution", "downloads")
+    table = at.dataframe[0].value
+    names = set(table["signatory_name"])
+    assert "Imperial College London" in names
+    others = names - {"Imperial College London"}
+    assert others and all(n.startswith("Peer ") for n in others)
+    assert {b.label for b in at.get("download_button")} == {"Download CSV", "Download Excel"}
+    at = open_page("steering", "downloads")
+    assert not any(n.startswith("Peer ") for n in at.dataframe[0].value["signatory_name"])
+
+
+# --- the data layer: access is checked where data is read ---------------------------------------
+
+def test_submission_content_is_released_only_to_those_allowed(home):
+    s = snap(home)
+    with pytest.raises(data.Denied):
+        data.submission(s, viewer(home, "inst"), home.other_institution[0])
+    with pytest.raises(data.Denied):
+        data.submission(s, viewer(home, "rev"), home.unassigned[0])
+    with pytest.raises(data.Denied):  # the reviewer's own institution is never theirs to review
+        data.submission(s, viewer(home, "rev"), home.other_institution[-1])
+    for username, sid in (("steer", home.unassigned[0]), ("rev", home.assigned[0]), ("inst", home.own_institution[0])):
+        detail = data.submission(s, viewer(home, username), sid)
+        assert detail.contact is not None and "@" in (detail.contact["lead_email"] or "@")
+        assert "lead_email" not in (detail.answers or {})
+
+
+def test_sector_tables_hide_peers_and_personal_data_from_all_but_steering(home):
+    s = snap(home)
+    for username in ("inst", "rev"):
+        positions = data.sector_table(s, viewer(home, username), "positions")
+        peers = set(positions["signatory_name"]) - {"Imperial College London" if username == "inst" else ""}
+        assert peers and all(p.startswith("Peer ") for p in peers)
+        assert positions["n"].dtype == pl.String  # group sizes rounded for publication
+    steering = data.sector_table(s, viewer(home, "steer"), "positions")
+    assert "Imperial College London" in set(steering["signatory_name"])
+    assert not any(data.disclosure.is_personal(c) for t in data.SECTOR_TABLES for c in
+                   data.sector_table(s, viewer(home, "inst"), t).columns)
+
+
+def test_a_reviewer_cannot_read_positions_of_a_signatory_not_assigned(home):
+    with pytest.raises(data.Denied):
+        data.signatory_positions(snap(home), viewer(home, "rev"), home.unassigned[-1].split("|")[0])
+    assert data.signatory_positions(snap(home), viewer(home, "rev"), home.assigned[0].split("|")[0]).height
+
+
+def test_uploads_are_validated_then_landed_only_when_valid(home, tmp_path):
+    from pipeline.settings import Paths
+
+    paths = Paths.from_env(tmp_path)  # a separate landing zone: the shared sector stays as it is
+    inst = viewer(home, "inst")
+    bad = data.check_upload(inst, "broken.docx", b"PK\x03\x04 not really a Word file", 1, paths)
+    assert not bad.report.ok and bad.landed is None
+    assert all(i.location for i in bad.report.issues)
+    assert not (paths.landing / INSTITUTION).exists()
+    good = data.check_upload(inst, EXAMPLE.name, EXAMPLE.read_bytes(), 1, paths)
+    assert good.report.ok and good.landed is not None and good.landed.signatory == INSTITUTION
+    status = data.upload_status(paths, inst)
+    assert status.select("original_name", "stage", "state").rows() == [(EXAMPLE.name, 1, "waiting for the pipeline")]
+    with pytest.raises(data.Denied):
+        data.check_upload(viewer(home, "steer"), EXAMPLE.name, EXAMPLE.read_bytes(), 1, paths)
+
+
+def test_csv_downloads_cannot_run_as_formulas(home):
+    from pipeline.benchmarks.export import to_bytes_csv
+
+    table = data.sector_table(snap(home), viewer(home, "steer"), "appendix_a_adoption")
+    poisoned = table.with_columns(pl.lit("=HYPERLINK(\"http://x\")").alias("text"))
+    rows = list(csv.reader(io.StringIO(to_bytes_csv(poisoned).decode("utf-8-sig"))))
+    assert all(not cell.startswith(FORMULA_START) for row in rows[1:] for cell in row)
+    assert {row[rows[0].index("text")] for row in rows[1:]} == {"'=HYPERLINK(\"http://x\")"}
+
+
+# --- demo accounts and serving ----------------------------------------------------------------------
+
+def test_demo_accounts_sign_in_with_the_printed_passwords(tmp_path, dashboard_home):
+    import shutil
+
+    from dashboards.accounts import AccountStore
+    from dashboards.demo import create_demo_accounts, saved_logins
+    from pipeline.settings import Paths
+
+    paths = Paths.from_env(tmp_path)
+    paths.snapshot_dir.mkdir(parents=True)
+    shutil.copyfile(dashboard_home.paths.snapshot, paths.snapshot)
+    logins = create_demo_accounts(paths)
+    store = AccountStore.for_paths(paths)
+    assert {login.role for login in logins} == {"steering", "reviewer", "institution"}
+    for login in logins:
+        assert store.authenticate(login.username, login.password) is not None
+    reviewer = store.get_user("reviewer")
+    assigned = store.assignments("reviewer")
+    assert assigned and all(not s.startswith(f"{reviewer.signatory}|") for s in assigned)
+    assert saved_logins(paths) == logins
+    assert stat.S_IMODE(os.stat(paths.home / "demo-logins.txt").st_mode) == 0o600
+    again = create_demo_accounts(paths)  # a second demo: new passwords, old ones no longer work
+    assert store.authenticate("steering", logins[0].password) is None
+    assert store.authenticate("steering", again[0].password) is not None
+
+
+def test_the_disclosure_salt_is_kept_private_and_stable(tmp_path, monkeypatch):
+    from dashboards.serve import disclosure_salt
+    from pipeline.settings import Paths
+
+    monkeypatch.delenv("TECHBENCH_DISCLOSURE_SALT", raising=False)
+    paths = Paths.from_env(tmp_path)
+    first = disclosure_salt(paths)
+    assert len(first) == 64 and disclosure_salt(paths) == first
+    assert stat.S_IMODE(os.stat(tmp_path / "disclosure_salt").st_mode) == 0o600
+    monkeypatch.setenv("TECHBENCH_DISCLOSURE_SALT", "from the environment")
+    assert disclosure_salt(paths) == "from the environment"
+
+
+def test_the_upload_limit_is_set_in_the_streamlit_config_and_matches_intake():
+    import tomllib
+
+    from pipeline.intake import MB, Limits
+
+    config = tomllib.loads((APP.parent.parent / ".streamlit" / "config.toml").read_text())
+    assert config["server"]["maxUploadSize"] * MB == Limits().max_file_bytes
