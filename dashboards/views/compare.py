@@ -37,7 +37,10 @@ try:
     details = [data.submission(snap, viewer, sid) for sid in chosen]
 except data.Denied as exc:
     stop_if_denied(exc)
-short = {d.submission_id: f"{d.meta['signatory_name'] or d.meta['signatory']} · stage {d.meta['stage']}" for d in details}
+short = {}
+for d in details:  # column labels; two versions of one stage are told apart by their file
+    label = f"{d.meta['signatory_name'] or d.meta['signatory']} · stage {d.meta['stage']}"
+    short[d.submission_id] = label if label not in short.values() else f"{label} (file {d.meta['sha256'][:8]})"
 
 st.subheader("Headline figures")
 FIGURES = ["Status", "Technicians (headcount)", "Technicians (FTE)", "Professional registrations",
