@@ -1,0 +1,326 @@
+"""The dashboard in a real browser: Streamlit served as ``techbench serve`` does, driven by Playwright
+with Debian's Chromium (``/usr/bin/chromium``; ``.ci/run`` installs it, ``playwright install`` cannot
+download browsers here).
+
+The tests sign in as each role, hand in the example Word return as an institution and follow it
+through the pipeline, open every view as the steering group, and check a reviewer is refused a
+submission not assigned to them. A full-page screenshot of each view is written to
+``test-output/screenshots/`` at the repository root.
+
+They use a home of their own (the upload changes the published snapshot), not the shared
+``dashboard_home``.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+import dashboard_support
+from dashboard_support import EXAMPLE, PASSWORD
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+REPO = Path(__file__).resolve().parent.parent
+SCREENSHOTS = REPO / "test-output" / "screenshots"
+WIDTH, HEIGHT = 1400, 900
+WAIT_MS = 60_000  # generous: the machine may be slow, nothing here is a timing requirement
+SERVER_START_S = 60
+
+# The navigation each role sees (dashboards.session.VIEWS), in order; url paths in brackets.
+ALL_VIEWS = {"Sector overview": "overview", "Submission tracker": "tracker", "Institution profile": "profile",
+             "Compare submissions": "compare", "Upload a return": "upload", "Data quality": "quality",
+             "Methodology": "methodology", "Downloads": "downloads"}
+STEERING_VIEWS = [title for title in ALL_VIEWS if title != "Upload a return"]
+
+# The app is idle: the script is not running, no element is left stale from the previous run, and
+# Streamlit's "Running..." status widget is gone.
+IDLE = """() => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    return app !== null && app.dataset.testScriptState === 'notRunning'
+        && app.dataset.testConnectionState === 'CONNECTED'
+        && !document.querySelector('[data-stale="true"]')
+        && !document.querySelector('[data-testid="stStatusWidget"]');
+}"""
+
+# The rows of a Streamlit dataframe, read from the accessibility table the grid (glide-data-grid)
+# renders inside its canvas once the canvas has focus; null until that table exists.
+GRID_ROWS = """canvas => {
+    const table = canvas.querySelector('table[role="grid"]');
+    if (!table) return null;
+    const headers = [...table.querySelectorAll('thead th')].map(th => th.textContent);
+    return [...table.querySelectorAll('tbody tr')].map(tr =>
+        Object.fromEntries([...tr.querySelectorAll('td')].map((td, i) => [headers[i], td.textContent])));
+}"""
+
+
+# --- the server and the browser ------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def browser_home(tmp_path_factory) -> dashboard_support.DashboardHome:
+    """A published synthetic sector for these tests only (the upload test changes its snapshot)."""
+    return dashboard_support.build_home(tmp_path_factory.mktemp("browser"), signatories=20, stages=2)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+            return response.read().decode().strip() == "ok"
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+@pytest.fixture(scope="module")
+def server(browser_home, tmp_path_factory) -> Iterator[str]:
+    """``streamlit run dashboards/app.py`` on a free port for the browser home; yields its base URL."""
+    from dashboards.serve import streamlit_process
+
+    log_path = tmp_path_factory.mktemp("server") / "streamlit.log"
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    with open(log_path, "wb") as log:
+        process = streamlit_process(browser_home.paths, port, "127.0.0.1", stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + SERVER_START_S
+        while not healthy(url):
+            if process.poll() is not None or time.monotonic() > deadline:
+                state = f"exited with status {process.returncode}" if process.poll() is not None else \
+                    f"did not answer {url}/_stcore/health within {SERVER_START_S} s"
+                pytest.fail(f"The dashboard server {state}. Its log:\n{log_path.read_text(errors='replace')}")
+            time.sleep(0.25)
+        yield url
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not (CHROMIUM.is_file() and os.access(CHROMIUM, os.X_OK)):
+        pytest.fail(f"{CHROMIUM} is missing: the browser tests drive Debian's Chromium, which `.ci/run` installs "
+                    "(apt-get install chromium chromium-driver); `playwright install` cannot download browsers here.")
+    from playwright.sync_api import sync_playwright
+
+    playwright = sync_playwright().start()
+    try:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+    finally:
+        playwright.stop()
+
+
+@pytest.fixture
+def page(browser, server):
+    """A fresh browser context (a new Streamlit session: nobody signed in)."""
+    context = browser.new_context(viewport={"width": WIDTH, "height": HEIGHT}, base_url=server)
+    context.set_default_timeout(WAIT_MS)
+    page = context.new_page()
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+# --- helpers -------------------------------------------------------------------------------------
+
+def wait_idle(page) -> None:
+    page.wait_for_function(IDLE, timeout=WAIT_MS)
+
+
+def sign_in(page, username: str) -> None:
+    """Load the app (a new session) and sign in; waits for the role's navigation."""
+    page.goto("/")
+    page.get_by_role("textbox", name="Username").fill(username)
+    page.get_by_role("textbox", name="Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.locator('[data-testid="stSidebarNav"]').wait_for()
+    wait_idle(page)
+
+
+def go_in_session(page, url: str) -> None:
+    """Open a URL of the app (path and query) in the same Streamlit session, as the browser's back and
+    forward buttons do. ``page.goto`` would start a new session, signed out, and a signed-out session
+    knows only the sign-in page (Streamlit answers any other path with "Page not found")."""
+    page.evaluate("url => { history.pushState({}, '', url); dispatchEvent(new PopStateEvent('popstate', {state: {}})); }",
+                  url)
+
+
+def navigation(page) -> list[str]:
+    return [text.split("\n")[-1].strip() for text in
+            page.locator('[data-testid="stSidebarNav"] a').all_inner_texts()]
+
+
+def open_view(page, title: str) -> None:
+    """Open a view from the sidebar (keeps the session) and wait until it has rendered."""
+    page.locator('[data-testid="stSidebarNav"] a', has_text=title).click()
+    page.locator("h1", has_text=title).wait_for()
+    wait_idle(page)
+
+
+def assert_no_exception(page, what: str) -> None:
+    exceptions = page.locator('[data-testid="stException"]')
+    assert exceptions.count() == 0, f"{what} shows an exception:\n" + "\n---\n".join(exceptions.all_inner_texts())
+
+
+def screenshot(page, name: str) -> Path:
+    """A full-page screenshot. Streamlit scrolls inside its main area, not the document, so the
+    viewport is made as tall as that area's content first."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    for _ in range(5):
+        height = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]')?.scrollHeight ?? 0")
+        if height <= page.viewport_size["height"]:
+            break
+        page.set_viewport_size({"width": WIDTH, "height": height + 20})
+        wait_idle(page)
+        page.wait_for_timeout(300)  # let charts and grids lay themselves out again at the new size
+    page.screenshot(path=str(path), full_page=True)
+    page.set_viewport_size({"width": WIDTH, "height": HEIGHT})
+    return path
+
+
+def grid_rows(grid) -> list[dict[str, str]]:
+    """The rows of a Streamlit dataframe (only the rows the grid shows: keep such tables short)."""
+    canvas = grid.locator('canvas[data-testid="data-grid-canvas"]')
+    canvas.focus()
+    deadline = time.monotonic() + WAIT_MS / 1000
+    while (rows := canvas.evaluate(GRID_ROWS)) is None:
+        if time.monotonic() > deadline:
+            raise AssertionError("the dataframe's accessibility table did not appear")
+        canvas.focus()
+        time.sleep(0.2)
+    return rows
+
+
+def wait_for_rows(page, predicate, what: str) -> list[dict[str, str]]:
+    """Poll the page's last dataframe until one of its rows satisfies ``predicate`` (the grid may be
+    re-drawn meanwhile, e.g. by a fragment that refreshes itself)."""
+    deadline = time.monotonic() + WAIT_MS / 1000
+    rows: list[dict[str, str]] = []
+    while True:
+        grid = page.locator('[data-testid="stDataFrame"]')
+        if grid.count():
+            try:
+                rows = grid_rows(grid.last)
+            except Exception:  # noqa: BLE001 - the grid was re-rendered under us: read it again
+                rows = []
+            if any(predicate(r) for r in rows):
+                return rows
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what}: no matching row; the table shows {rows}")
+        time.sleep(0.5)
+
+
+def alerts(page) -> list[str]:
+    return page.locator('[data-testid="stAlert"]').all_inner_texts()
+
+
+# --- the tests -----------------------------------------------------------------------------------
+
+def test_institution_uploads_a_return_and_follows_it_through_the_pipeline(page, browser_home):
+    from pipeline.run import run_pipeline
+    from pipeline.snapshot import open_snapshot
+
+    sign_in(page, "inst")
+    assert navigation(page) == list(ALL_VIEWS)
+    open_view(page, "Upload a return")
+    assert_no_exception(page, "Upload a return")
+
+    stage = page.get_by_role("combobox", name="Stage")
+    if not stage.input_value().startswith("Stage 1"):  # it defaults to the earliest overdue or due stage
+        stage.click()
+        page.get_by_role("option", name="Stage 1", exact=False).first.click()
+        wait_idle(page)
+    assert stage.input_value().startswith("Stage 1 ")
+
+    page.locator('input[type="file"]').set_input_files(str(EXAMPLE))
+    success = page.locator('[data-testid="stAlertContentSuccess"]', has_text="is valid")
+    success.wait_for()
+    wait_idle(page)
+    text = success.inner_text()
+    assert f"{EXAMPLE.name} is valid" in text and "has been handed in for stage 1" in text, text
+    assert_no_exception(page, "Upload a return after the upload")
+    # The validation report: "No issues found", or a table of issues each with its place in the file.
+    if page.locator('[data-testid="stAlertContentSuccess"]', has_text="No issues found").count() == 0:
+        issues = grid_rows(page.locator('[data-testid="stDataFrame"]').first)
+        assert issues and all(row.get("Where in the file") for row in issues), issues
+    screenshot(page, "institution-upload-validated")
+
+    # The pipeline, in a thread of its own: this one runs Playwright's event loop.
+    with ThreadPoolExecutor(1) as pool:
+        summary = pool.submit(run_pipeline, browser_home.paths).result()
+    assert summary.success, summary
+    with open_snapshot(browser_home.paths) as con:
+        [(version,)] = con.sql("SELECT version FROM snapshot_meta").fetchall()
+        names = [r[0] for r in con.sql("SELECT original_name FROM submissions WHERE signatory = ? AND stage = 1 "
+                                       "AND status = 'accepted'", params=[dashboard_support.INSTITUTION]).fetchall()]
+    assert EXAMPLE.name in names, names
+
+    # "Your submissions" refreshes itself every few seconds: the file turns from waiting to accepted.
+    rows = wait_for_rows(page, lambda r: r.get("File") == EXAMPLE.name and r.get("State") == "accepted",
+                         "Your submissions after the pipeline run")
+    mine = [r for r in rows if r["File"] == EXAMPLE.name]
+    assert len(mine) == 1 and mine[0]["Stage"] == "1" and mine[0]["Errors"] == "0", mine
+    screenshot(page, "institution-upload-processed")
+
+    open_view(page, "Submission tracker")  # a new run of the script: it reads the new snapshot
+    assert_no_exception(page, "Submission tracker")
+    page.locator('[data-testid="stCaptionContainer"]', has_text=f"snapshot {version}").wait_for()
+    rows = wait_for_rows(page, lambda r: r.get("Signatory") == "Imperial College London" and r.get("Stage") == "1",
+                         "Submission tracker")
+    stage1 = next(r for r in rows if r["Signatory"] == "Imperial College London" and r["Stage"] == "1")
+    assert stage1["Status"] == "submitted", stage1
+    assert {r["Signatory"] for r in rows} == {"Imperial College London"}, rows  # its own rows only
+    screenshot(page, "institution-tracker")
+
+
+def test_steering_group_sees_every_view(page):
+    sign_in(page, "steer")
+    assert navigation(page) == STEERING_VIEWS
+    for title in STEERING_VIEWS:
+        open_view(page, title)
+        assert_no_exception(page, f"{title} (steering)")
+        assert page.locator("h1").first.inner_text().strip() == title
+        screenshot(page, f"steering-{ALL_VIEWS[title]}")
+
+
+def test_reviewer_is_refused_a_submission_not_assigned_to_them(page, browser_home):
+    sign_in(page, "rev")
+    assert "Upload a return" not in navigation(page)
+    assert navigation(page) == STEERING_VIEWS
+    ids = [browser_home.assigned[0], browser_home.unassigned[0]]
+    go_in_session(page, "/compare?submissions=" + ",".join(quote(i, safe="") for i in ids))
+    page.locator("h1", has_text="Compare submissions").wait_for()
+    wait_idle(page)
+    refusal = page.locator('[data-testid="stAlertContentError"]', has_text="You do not have access")
+    refusal.wait_for()
+    slug, stage = browser_home.unassigned[0].split("|")[:2]
+    assert f"You do not have access to submission {slug} stage {stage}" in refusal.inner_text()
+    assert page.locator("h2", has_text="Headline figures").count() == 0  # nothing of the comparison shown
+    assert_no_exception(page, "Compare submissions (reviewer)")
+    screenshot(page, "reviewer-compare-refused")
