@@ -44,14 +44,16 @@ ALL_VIEWS = {"Sector overview": "overview", "Submission tracker": "tracker", "In
              "Methodology": "methodology", "Downloads": "downloads"}
 STEERING_VIEWS = [title for title in ALL_VIEWS if title != "Upload a return"]
 
-# The app is idle: the script is not running, no element is left stale from the previous run, and
-# Streamlit's "Running..." status widget is gone.
+# The app is idle: the script is not running, no element is left stale from the previous run,
+# Streamlit's "Running..." status widget is gone, and no element still shows the placeholder it has
+# while its code loads (multiselects and dataframes are loaded lazily).
 IDLE = """() => {
     const app = document.querySelector('[data-testid="stApp"]');
     return app !== null && app.dataset.testScriptState === 'notRunning'
         && app.dataset.testConnectionState === 'CONNECTED'
         && !document.querySelector('[data-stale="true"]')
-        && !document.querySelector('[data-testid="stStatusWidget"]');
+        && !document.querySelector('[data-testid="stStatusWidget"]')
+        && !document.querySelector('[data-testid="stSkeleton"], [data-testid="stSkeletonElement"]');
 }"""
 
 # The rows of a Streamlit dataframe, read from the accessibility table the grid (glide-data-grid)
@@ -192,6 +194,7 @@ def screenshot(page, name: str) -> Path:
     viewport is made as tall as that area's content first."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
+    page.evaluate("() => document.activeElement?.blur()")  # no focus ring on a grid read before
     for _ in range(5):
         height = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]')?.scrollHeight ?? 0")
         if height <= page.viewport_size["height"]:
