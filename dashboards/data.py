@@ -40,11 +40,18 @@ class Denied(Exception):
 
 # --- the snapshot, cached per version ------------------------------------------------------------
 
+@st.cache_resource(max_entries=2, show_spinner=False)
+def _connection(path: str, version: str) -> duckdb.DuckDBPyConnection:
+    """One read-only connection per snapshot version. A newer snapshot replaces the file (rename):
+    this connection keeps reading the version it opened until it ages out of the cache."""
+    return duckdb.connect(path, read_only=True)
+
+
 @st.cache_resource(max_entries=512, show_spinner=False)
 def _query(path: str, version: str, sql: str, params: tuple = ()) -> pl.DataFrame:
     """One query's result for one snapshot version (``version`` is part of the cache key)."""
-    with duckdb.connect(path, read_only=True) as con:
-        return con.sql(sql, params=list(params)).pl()
+    with _connection(path, version).cursor() as cursor:  # a cursor per call: safe across sessions' threads
+        return cursor.sql(sql, params=list(params)).pl()
 
 
 @st.cache_resource(max_entries=256, show_spinner=False)
@@ -55,14 +62,21 @@ def _disclosed(path: str, version: str, role: str, viewer: str | None, names: tu
     return disclosure.disclose(tables, viewer, role)
 
 
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _stamp(path: str, file_id: tuple[int, int, int]) -> SnapshotInfo | None:
+    with duckdb.connect(path, read_only=True) as con:
+        rows = con.sql("SELECT version, published_at, run_id, synthetic FROM snapshot_meta").fetchall()
+    return SnapshotInfo(*rows[0]) if rows else None
+
+
 def snapshot_info(paths: Paths) -> SnapshotInfo | None:
-    """The published snapshot's stamp (read fresh on every rerun: it is one small row)."""
+    """The published snapshot's stamp. Checked on every rerun by the file's identity (inode, size,
+    modification time: publishing renames a new file into place), read only when that changes."""
     try:
-        with duckdb.connect(str(paths.snapshot), read_only=True) as con:
-            rows = con.sql("SELECT version, published_at, run_id, synthetic FROM snapshot_meta").fetchall()
+        st_ = paths.snapshot.stat()
+        return _stamp(str(paths.snapshot), (st_.st_ino, st_.st_size, st_.st_mtime_ns))
     except (duckdb.Error, OSError):
         return None
-    return SnapshotInfo(*rows[0]) if rows else None
 
 
 @dataclass(frozen=True)
