@@ -235,7 +235,9 @@ def wait_for_rows(page, predicate, what: str) -> list[dict[str, str]]:
             if any(predicate(r) for r in rows):
                 return rows
         if time.monotonic() > deadline:
-            raise AssertionError(f"{what}: no matching row; the table shows {rows}")
+            shot = screenshot(page, "failed-" + "-".join(what.lower().split()))
+            raise AssertionError(f"{what}: no matching row after {WAIT_MS // 1000} s; the table shows {rows} "
+                                 f"(screenshot: {shot})")
         time.sleep(0.5)
 
 
