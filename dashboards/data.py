@@ -538,3 +538,8 @@ def data_docs_zip(paths: Paths, viewer: Viewer) -> bytes | None:
     folder = paths.quality / DATA_DOCS_DIR
     index = folder / "index.html"
     return _zip_folder(str(folder), index.stat().st_mtime) if index.is_file() else None
+
+
+def benchmarked_signatories(snap: Snapshot) -> set[str]:
+    """Slugs of the signatories that have benchmark positions (an accepted return)."""
+    return set(snap.query("SELECT DISTINCT signatory FROM bench_positions")["signatory"])

@@ -44,12 +44,12 @@ def action_plan(actions: pl.DataFrame) -> None:
                                         "status": "Status"})
 
 
-def contact(detail: SubmissionDetail) -> None:
+def contact(detail: SubmissionDetail, whose: str = "") -> None:
     """The lead's contact details, only when the data layer released them to this viewer."""
     if detail.contact is None:
         return
     c = detail.contact
-    with st.expander("Contact details (personal data)", icon=":material/contact_mail:"):
+    with st.expander("Contact details (personal data)" + (f" — {whose}" if whose else ""), icon=":material/contact_mail:"):
         st.markdown(f"**Lead:** {c['lead_name'] or '—'}  \n**E-mail:** {c['lead_email'] or '—'}  \n"
                     f"**Phone:** {c['lead_phone'] or '—'}  \n**Signed off by:** {c['lead_signoff_name'] or '—'} "
                     f"(lead), {c['head_signoff_name'] or '—'} (head of institution)")

@@ -206,7 +206,7 @@ def test_institution_compares_its_own_submissions_side_by_side(home):
     figures = at.dataframe[0].value
     assert list(figures.columns) == ["Figure", "Imperial College London · stage 1", "Imperial College London · stage 2"]
     assert "Answers, question by question" in texts(at)
-    assert "Contact details (personal data)" in [e.label for e in at.expander]  # its own returns: in full
+    assert any(e.label.startswith("Contact details (personal data)") for e in at.expander)  # its own: in full
 
 
 def test_institution_cannot_reach_another_signatory_s_submission_by_link(home):
@@ -224,7 +224,7 @@ def test_reviewer_cannot_reach_an_unassigned_submission_by_link(home):
 def test_reviewer_compares_assigned_submissions_with_contact_details(home):
     at = open_page("reviewer", "compare", {"submissions": ",".join(home.assigned)})
     assert not errors(at)
-    assert "Contact details (personal data)" in [e.label for e in at.expander]
+    assert any(e.label.startswith("Contact details (personal data)") for e in at.expander)
 
 
 def test_data_quality_shows_great_expectations_to_steering_only(home):

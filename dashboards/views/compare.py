@@ -98,4 +98,4 @@ for col, d in zip(st.columns(len(details)), details, strict=True):
             items = d.initiatives.filter((pl.col("phase") == "since") & (pl.col("theme") == theme))["text"].to_list()
             st.markdown(f"**{theme}**" + "".join(f"\n- {t}" for t in items) if items else f"**{theme}**: none given")
 for d in details:
-    ui.contact(d)
+    ui.contact(d, short[d.submission_id])

@@ -23,7 +23,9 @@ if choices.is_empty():
     st.stop()
 names = dict(zip(choices["slug"], choices["name"], strict=True))
 slugs = list(names)
-slug = st.selectbox("Signatory", slugs, index=slugs.index(requested) if requested in names else 0,
+with_benchmarks = data.benchmarked_signatories(snap)  # open on one with benchmarks, unless a link names one
+default = requested if requested in names else next((s for s in slugs if s in with_benchmarks), slugs[0])
+slug = st.selectbox("Signatory", slugs, index=slugs.index(default),
                     format_func=names.get, key="profile_signatory")
 if slug != requested:
     st.query_params["signatory"] = slug
