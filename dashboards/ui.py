@@ -9,7 +9,7 @@ import streamlit as st
 from dashboards.charts import THEME_ORDER
 from dashboards.data import SubmissionDetail
 
-SEVERITY_ICON = {"error": "⛔ error", "warning": "⚠️ warning"}
+SEVERITY_LABEL = {"error": "Error", "warning": "Warning"}
 
 
 def issues_table(issues: pl.DataFrame) -> None:
@@ -17,7 +17,7 @@ def issues_table(issues: pl.DataFrame) -> None:
     if issues.is_empty():
         st.success("No issues found.", icon=":material/check_circle:")
         return
-    shown = issues.with_columns(pl.col("severity").replace_strict(SEVERITY_ICON, default=pl.col("severity")))
+    shown = issues.with_columns(pl.col("severity").replace_strict(SEVERITY_LABEL, default=pl.col("severity")))
     st.dataframe(shown.select("severity", "location", "message", "rule"), hide_index=True, width="stretch",
                  column_config={"severity": st.column_config.TextColumn("Severity", width="small"),
                                 "location": st.column_config.TextColumn("Where in the file", width="medium"),

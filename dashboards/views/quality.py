@@ -27,8 +27,8 @@ else:
                                           "rule", "findings", "Findings"), width="stretch")
     only_problems = st.toggle("Only submissions with errors or warnings", value=subs.height > 20, key="quality_problems")
     shown = subs.filter((pl.col("errors") > 0) | (pl.col("warnings") > 0)) if only_problems else subs
-    st.dataframe(shown.select("signatory_name", "stage", "status", "errors", "warnings", "original_name", "received_at",
-                              "plugin"), hide_index=True, width="stretch",
+    st.dataframe(shown.select("signatory_name", "stage", "status", "errors", "warnings", "original_name",
+                              pl.col("received_at").dt.strftime("%Y-%m-%d %H:%M"), "plugin"), hide_index=True, width="stretch",
                  column_config={"signatory_name": "Signatory", "original_name": "File", "received_at": "Received"})
     ids = shown["submission_id"].to_list()
     if ids:

@@ -33,7 +33,9 @@ st.caption(f"{shown.height} of {rows.height} signatory-stages shown.")
 st.dataframe(
     shown.drop("signatory", "submission_id"), hide_index=True, width="stretch",
     column_config={
-        "signatory_name": "Signatory", "stage": "Stage", "window_opens": "Window opens", "due": "Due",
-        "status": "Status", "submitted_at": "Submitted",
+        "signatory_name": "Signatory", "stage": "Stage", "status": "Status",
+        "window_opens": st.column_config.DateColumn("Window opens", format="D MMM YYYY"),
+        "due": st.column_config.DateColumn("Due", format="D MMM YYYY"),
+        "submitted_at": st.column_config.DateColumn("Submitted", format="D MMM YYYY"),
         "days_late": st.column_config.NumberColumn("Days late", help="Days after the due date (0: on time)."),
     })
