@@ -28,7 +28,7 @@ import streamlit as st
 from dashboards.accounts import AccountStore, User, submission_signatory
 from pipeline.benchmarks import disclosure
 from pipeline.settings import Paths
-from pipeline.snapshot import SnapshotInfo
+from pipeline.snapshot import Published, SnapshotInfo, published
 
 THEMES = ("Visibility", "Recognition", "Career Development", "Sustainability")
 ALL_GROUP = "all"
@@ -42,8 +42,7 @@ class Denied(Exception):
 
 @st.cache_resource(max_entries=2, show_spinner=False)
 def _connection(path: str, version: str) -> duckdb.DuckDBPyConnection:
-    """One read-only connection per snapshot version. A newer snapshot replaces the file (rename):
-    this connection keeps reading the version it opened until it ages out of the cache."""
+    """One read-only connection per publication (``path`` is its immutable versioned file)."""
     return duckdb.connect(path, read_only=True)
 
 
@@ -62,30 +61,27 @@ def _disclosed(path: str, version: str, role: str, viewer: str | None, names: tu
     return disclosure.disclose(tables, viewer, role)
 
 
-@st.cache_resource(max_entries=4, show_spinner=False)
-def _stamp(path: str, file_id: tuple[int, int, int]) -> SnapshotInfo | None:
-    with duckdb.connect(path, read_only=True) as con:
-        rows = con.sql("SELECT version, published_at, run_id, synthetic FROM snapshot_meta").fetchall()
-    return SnapshotInfo(*rows[0]) if rows else None
-
-
-def snapshot_info(paths: Paths) -> SnapshotInfo | None:
-    """The published snapshot's stamp. Checked on every rerun by the file's identity (inode, size,
-    modification time: publishing renames a new file into place), read only when that changes."""
-    try:
-        st_ = paths.snapshot.stat()
-        return _stamp(str(paths.snapshot), (st_.st_ino, st_.st_size, st_.st_mtime_ns))
-    except (duckdb.Error, OSError):
-        return None
+def snapshot_info(paths: Paths) -> Published | None:
+    """The current publication, from the pointer the pipeline writes last (a small JSON file, read
+    on every rerun). Its file is immutable, so connections and results can be cached by its path."""
+    return published(paths)
 
 
 @dataclass(frozen=True)
 class Snapshot:
     paths: Paths
-    info: SnapshotInfo
+    published: Published
+
+    @property
+    def info(self) -> SnapshotInfo:
+        return self.published.info
+
+    @property
+    def file(self) -> str:
+        return str(self.published.file)
 
     def query(self, sql: str, params: Sequence = ()) -> pl.DataFrame:
-        return _query(str(self.paths.snapshot), self.info.version, sql, tuple(params))
+        return _query(self.file, self.info.version, sql, tuple(params))
 
 
 # --- who is looking ---------------------------------------------------------------------------
@@ -174,7 +170,7 @@ def signatory_positions(snap: Snapshot, viewer: Viewer, slug: str) -> pl.DataFra
     sql = SECTOR_TABLES["positions"].replace("ORDER BY", "WHERE p.signatory = ? ORDER BY")
     if viewer.role == "steering":
         return snap.query(sql, (slug,))
-    out = _disclosed(str(snap.paths.snapshot), snap.info.version, viewer.role, slug, ("positions", "_register"),
+    out = _disclosed(snap.file, snap.info.version, viewer.role, slug, ("positions", "_register"),
                      (sql, "SELECT slug, name FROM signatories"), ((slug,), ()))
     return out["positions"]
 
@@ -196,7 +192,7 @@ def sector_tables(snap: Snapshot, viewer: Viewer, names: Sequence[str], keep: st
         return {n: snap.query(s) for n, s in zip(names, sqls, strict=True)}
     who = viewer.disclosure_viewer if viewer.role == "institution" else keep
     # The register makes pseudonyms the same across the tables of one publication.
-    out = _disclosed(str(snap.paths.snapshot), snap.info.version, viewer.role, who, (*names, "_register"),
+    out = _disclosed(snap.file, snap.info.version, viewer.role, who, (*names, "_register"),
                      (*sqls, "SELECT slug, name FROM signatories"))
     return {n: out[n] for n in names}
 
@@ -486,12 +482,12 @@ def upload_status(paths: Paths, viewer: Viewer) -> pl.DataFrame:
     files = pl.DataFrame([{"submission_id": f"{f.signatory}|{f.stage}|{f.sha256}", "original_name": f.original_name,
                            "stage": f.stage, "received_at": f.received_at.replace("T", " ")[:16]} for f in landed],
                          schema=schema)
-    info = snapshot_info(paths)
-    if info is None:
+    current = snapshot_info(paths)
+    if current is None:
         done = pl.DataFrame(schema={"submission_id": pl.String, "status": pl.String, "processed_at": pl.String,
                                     "errors": pl.Int64, "warnings": pl.Int64})
     else:
-        done = Snapshot(paths, info).query(
+        done = Snapshot(paths, current).query(
             """SELECT submission_id, status, strftime(processed_at, '%Y-%m-%d %H:%M') AS processed_at, errors, warnings
                FROM submissions WHERE signatory = ?""", (viewer.signatory,))
     out = files.join(done, on="submission_id", how="left").with_columns(

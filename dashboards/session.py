@@ -120,18 +120,19 @@ def open_view(key: str) -> Frame:
         st.error(f"“{view.title}” is not available to {ROLE_NAMES[viewer.role].lower()} accounts.")
         st.stop()
     st.title(view.title)
-    info = snapshot_info(paths())
-    if info is None:
+    current = snapshot_info(paths())
+    if current is None:
         if view.needs_snapshot:
             st.info("No data has been published yet: the pipeline publishes a snapshot after its first run.")
             st.stop()
         return Frame(viewer, None)
+    info = current.info
     when = info.published_at.astimezone(dt.UTC).strftime("%d %b %Y, %H:%M UTC")
     st.caption(f"Data as of {when} · snapshot {info.version}")
     if info.synthetic:
         st.warning("**SYNTHETIC DATA** — generated for demonstration and testing; these are not real "
                    "institutions' returns.", icon=":material/science:")
-    return Frame(viewer, Snapshot(paths(), info))
+    return Frame(viewer, Snapshot(paths(), current))
 
 
 def stop_if_denied(exc: Denied) -> None:

@@ -5,20 +5,33 @@ the pipeline's file. After each successful run the warehouse is checkpointed, co
 ``snapshot/techbench.duckdb.part`` and renamed over the published copy in one step: a reader sees
 the old snapshot or the new one, never half a run, and a reader holding the old file open keeps
 reading it undisturbed.
+
+Long-lived readers (the dashboard) must not keep a connection to ``techbench.duckdb`` itself:
+DuckDB shares one database instance per path within a process, so a connection opened after the
+rename would still read the old file while another is open. Each publication is therefore also
+linked under its own immutable name, ``techbench-<version>.duckdb`` (a hard link: no extra copy),
+and named in ``current.json``, written last; such readers follow the pointer (``published``).
+The last ``KEEP_VERSIONS`` versioned names are kept.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import shutil
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 
 import duckdb
 
 from pipeline.settings import Paths
 from pipeline.warehouse import transaction
+
+
+POINTER = "current.json"
+KEEP_VERSIONS = 3
 
 
 @dataclass(frozen=True)
@@ -27,6 +40,14 @@ class SnapshotInfo:
     published_at: dt.datetime
     run_id: str
     synthetic: bool
+
+
+@dataclass(frozen=True)
+class Published:
+    """A publication: its stamp and its immutable file."""
+
+    info: SnapshotInfo
+    file: Path
 
 
 def publish(con: duckdb.DuckDBPyConnection, paths: Paths, run_id: str) -> SnapshotInfo:
@@ -45,8 +66,39 @@ def publish(con: duckdb.DuckDBPyConnection, paths: Paths, run_id: str) -> Snapsh
     shutil.copyfile(paths.warehouse, part)
     with part.open("rb+") as fh:
         os.fsync(fh.fileno())
+    versioned = paths.snapshot_dir / f"techbench-{info.version}.duckdb"
+    try:
+        os.link(part, versioned)
+    except OSError:  # a file system without hard links: a second copy
+        shutil.copyfile(part, versioned)
     os.replace(part, paths.snapshot)
+    pointer = paths.snapshot_dir / POINTER
+    record = {"version": info.version, "published_at": info.published_at.isoformat(), "run_id": info.run_id,
+              "synthetic": info.synthetic, "file": versioned.name}
+    pointer.with_name(POINTER + ".part").write_text(json.dumps(record), encoding="utf-8")
+    os.replace(pointer.with_name(POINTER + ".part"), pointer)
+    _prune(paths.snapshot_dir, keep=versioned)
     return info
+
+
+def _prune(folder: Path, keep: Path) -> None:
+    """Remove versioned names beyond the newest ``KEEP_VERSIONS`` (a reader still holding one open
+    keeps reading it: the data goes when the last handle closes)."""
+    old = sorted((f for f in folder.glob("techbench-*.duckdb") if f != keep), key=lambda f: f.stat().st_mtime_ns)
+    for f in old[: max(0, len(old) - (KEEP_VERSIONS - 1))]:
+        f.unlink(missing_ok=True)
+
+
+def published(paths: Paths) -> Published | None:
+    """The current publication as named by ``current.json`` (None before the first)."""
+    try:
+        record = json.loads((paths.snapshot_dir / POINTER).read_text(encoding="utf-8"))
+        info = SnapshotInfo(record["version"], dt.datetime.fromisoformat(record["published_at"]), record["run_id"],
+                            bool(record["synthetic"]))
+        file = paths.snapshot_dir / Path(record["file"]).name
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return Published(info, file) if file.is_file() else None
 
 
 def open_snapshot(paths: Paths) -> duckdb.DuckDBPyConnection:

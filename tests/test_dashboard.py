@@ -365,3 +365,32 @@ def test_the_upload_limit_is_set_in_the_streamlit_config_and_matches_intake():
 
     config = tomllib.loads((APP.parent.parent / ".streamlit" / "config.toml").read_text())
     assert config["server"]["maxUploadSize"] * MB == Limits().max_file_bytes
+
+
+def test_a_running_dashboard_reads_each_new_publication(tmp_path):
+    """DuckDB shares one database per path in a process: the dashboard follows the pointer to each
+    publication's own file, so a connection still open on the last one cannot hide the new one."""
+    import duckdb
+
+    from pipeline.settings import Paths
+    from pipeline.snapshot import KEEP_VERSIONS, publish
+
+    paths = Paths.from_env(tmp_path)
+    paths.home.mkdir(parents=True, exist_ok=True)
+    versions = []
+    with duckdb.connect(str(paths.warehouse)) as con:
+        con.execute("CREATE TABLE signatories (synthetic BOOLEAN)")
+        con.execute("INSERT INTO signatories VALUES (true)")
+        versions.append(publish(con, paths, "run-1").version)
+        first = data.Snapshot(paths, data.snapshot_info(paths))
+        assert first.query("SELECT version FROM snapshot_meta")["version"].to_list() == versions  # connection kept
+        versions.append(publish(con, paths, "run-2").version)
+        second = data.Snapshot(paths, data.snapshot_info(paths))
+        assert second.info.version == versions[1] and second.info.synthetic
+        assert second.query("SELECT version, run_id FROM snapshot_meta").rows() == [(versions[1], "run-2")]
+        for run in range(3, 7):
+            versions.append(publish(con, paths, f"run-{run}").version)
+    kept = sorted(p.name for p in paths.snapshot_dir.glob("techbench-*.duckdb"))
+    assert kept == sorted(f"techbench-{v}.duckdb" for v in versions[-KEEP_VERSIONS:])
+    with duckdb.connect(str(paths.snapshot), read_only=True) as con:  # the plain name stays the current one
+        assert con.sql("SELECT version FROM snapshot_meta").fetchall() == [(versions[-1],)]
