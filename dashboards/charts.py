@@ -45,8 +45,12 @@ def quartile_box(frame: pl.DataFrame, title: str, unit: str) -> alt.LayerChart:
     """One metric's spread (``q1``, ``median``, ``q3``; optional ``own``): the middle half of the
     sector as a bar, its median as a tick, the viewer's own value as a point."""
     base = alt.Chart(frame).encode(y=alt.Y("group:N", title=None))
+    values = [v for c in ("q1", "median", "q3", "own") if c in frame.columns for v in frame[c].to_list() if v is not None]
+    low, high = min(values), max(values)
+    pad = (high - low) * 0.08 or max(abs(high) * 0.05, 1)  # room for points at the edges, and for a single value
     box = base.mark_bar(height=18, opacity=0.35).encode(
-        x=alt.X("q1:Q", title=f"{title} ({unit})"), x2="q3:Q",
+        x=alt.X("q1:Q", title=f"{title} ({unit})", scale=alt.Scale(domain=[low - pad, high + pad], nice=False)),
+        x2="q3:Q",
         tooltip=[alt.Tooltip("q1:Q", title="Lower quartile"), alt.Tooltip("median:Q", title="Median"),
                  alt.Tooltip("q3:Q", title="Upper quartile")])
     layers = [box, base.mark_tick(thickness=3, size=22, color="black").encode(x="median:Q")]
@@ -83,7 +87,7 @@ def positions(frame: pl.DataFrame, unit: str) -> alt.LayerChart:
     median (tick) and this signatory's value (point)."""
     base = alt.Chart(frame).encode(y=alt.Y("group_label:N", title=None, sort=None))
     interval = base.mark_bar(height=12, opacity=0.35).encode(
-        x=alt.X("median_low:Q", title=unit), x2="median_high:Q",
+        x=alt.X("median_low:Q", title=unit, scale=alt.Scale(zero=False)), x2="median_high:Q",
         tooltip=[alt.Tooltip("group_label:N", title="Group"), alt.Tooltip("median:Q", title="Median"),
                  alt.Tooltip("median_low:Q", title="95% interval from"), alt.Tooltip("median_high:Q", title="to"),
                  alt.Tooltip("wording:N", title="Reading")])

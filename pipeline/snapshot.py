@@ -97,7 +97,9 @@ def published(paths: Paths) -> Published | None:
                             bool(record["synthetic"]))
         file = paths.snapshot_dir / Path(record["file"]).name
     except (OSError, ValueError, KeyError, TypeError):
-        return None
+        # Published before pointers existed: the plain file, until the next run publishes again.
+        info = current(paths)
+        return None if info is None else Published(info, paths.snapshot)
     return Published(info, file) if file.is_file() else None
 
 

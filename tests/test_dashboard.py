@@ -394,3 +394,20 @@ def test_a_running_dashboard_reads_each_new_publication(tmp_path):
     assert kept == sorted(f"techbench-{v}.duckdb" for v in versions[-KEEP_VERSIONS:])
     with duckdb.connect(str(paths.snapshot), read_only=True) as con:  # the plain name stays the current one
         assert con.sql("SELECT version FROM snapshot_meta").fetchall() == [(versions[-1],)]
+
+
+def test_a_snapshot_published_before_pointers_is_still_read(tmp_path):
+    import duckdb
+
+    from pipeline.settings import Paths
+    from pipeline.snapshot import POINTER, publish, published
+
+    paths = Paths.from_env(tmp_path)
+    paths.home.mkdir(parents=True, exist_ok=True)
+    with duckdb.connect(str(paths.warehouse)) as con:
+        con.execute("CREATE TABLE signatories (synthetic BOOLEAN)")
+        con.execute("INSERT INTO signatories VALUES (false)")
+        info = publish(con, paths, "run-1")
+    (paths.snapshot_dir / POINTER).unlink()
+    legacy = published(paths)
+    assert legacy is not None and legacy.info.version == info.version and legacy.file == paths.snapshot

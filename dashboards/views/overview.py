@@ -13,10 +13,11 @@ viewer, snap = frame.viewer, frame.snap
 totals = data.sector_totals(snap, viewer)
 cols = st.columns(5)
 cols[0].metric("Signatories", totals["signatories"])
-cols[1].metric("Signatories with an accepted return", totals["reporting"])
+cols[1].metric("Reporting", totals["reporting"], help="Signatories with at least one accepted return.")
 cols[2].metric("Returns accepted", totals["accepted"])
 cols[3].metric("Returns rejected", totals["rejected"])
-cols[4].metric("Technicians (latest returns)", totals["technicians"], help=f"{totals['fte']} FTE")
+cols[4].metric("Technicians", totals["technicians"],
+               help=f"Headcount in each signatory's latest accepted return ({totals['fte']} FTE).")
 if viewer.role != "steering":
     st.caption("Counts are rounded to the nearest 5 and counts under 5 shown as “<5” (disclosure control).")
 

@@ -51,7 +51,8 @@ with tabs[0]:
                    "interval; a value outside it is “materially” above or below.")
         catalogue = data.headline_metrics(snap)
         metric_names = dict(zip(positions["metric"], positions["metric_name"], strict=False))
-        headline = [m for m in catalogue["metric"] if m in metric_names]
+        headline = sorted((m for m in catalogue["metric"] if m in metric_names),
+                          key=lambda m: m != "registrations_per_100")  # the Commitment's flagship measure first
         metric = st.selectbox("Metric", list(metric_names), format_func=metric_names.get,
                               index=list(metric_names).index(headline[0]) if headline else 0, key="profile_metric")
         one = positions.filter(pl.col("metric") == metric)
