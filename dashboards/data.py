@@ -539,3 +539,13 @@ def data_docs_zip(paths: Paths, viewer: Viewer) -> bytes | None:
 def benchmarked_signatories(snap: Snapshot) -> set[str]:
     """Slugs of the signatories that have benchmark positions (an accepted return)."""
     return set(snap.query("SELECT DISTINCT signatory FROM bench_positions")["signatory"])
+
+
+def same_institution(named: str | None, registered: str) -> bool:
+    """Whether the name in a return plausibly is the register's name (case, "The", punctuation aside)."""
+    import re
+
+    def key(name: str) -> str:
+        return re.sub(r"[^a-z0-9]+", " ", name.lower()).replace(" the ", " ").strip().removeprefix("the ")
+
+    return not named or key(named) == key(registered) or key(named) in key(registered) or key(registered) in key(named)

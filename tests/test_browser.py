@@ -154,22 +154,15 @@ def wait_idle(page) -> None:
     page.wait_for_function(IDLE, timeout=WAIT_MS)
 
 
-def sign_in(page, username: str) -> None:
-    """Load the app (a new session) and sign in; waits for the role's navigation."""
-    page.goto("/")
+def sign_in(page, username: str, path: str = "/") -> None:
+    """Load the app at ``path`` (a new session, signed out: every address shows the sign-in form)
+    and sign in; waits for the role's navigation. The view the address names then opens."""
+    page.goto(path)
     page.get_by_role("textbox", name="Username").fill(username)
     page.get_by_role("textbox", name="Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.locator('[data-testid="stSidebarNav"]').wait_for()
     wait_idle(page)
-
-
-def go_in_session(page, url: str) -> None:
-    """Open a URL of the app (path and query) in the same Streamlit session, as the browser's back and
-    forward buttons do. ``page.goto`` would start a new session, signed out, and a signed-out session
-    knows only the sign-in page (Streamlit answers any other path with "Page not found")."""
-    page.evaluate("url => { history.pushState({}, '', url); dispatchEvent(new PopStateEvent('popstate', {state: {}})); }",
-                  url)
 
 
 def navigation(page) -> list[str]:
@@ -315,11 +308,10 @@ def test_steering_group_sees_every_view(page):
 
 
 def test_reviewer_is_refused_a_submission_not_assigned_to_them(page, browser_home):
-    sign_in(page, "rev")
+    ids = [browser_home.assigned[0], browser_home.unassigned[0]]
+    sign_in(page, "rev", "/compare?submissions=" + ",".join(quote(i, safe="") for i in ids))  # a shared link
     assert "Upload a return" not in navigation(page)
     assert navigation(page) == STEERING_VIEWS
-    ids = [browser_home.assigned[0], browser_home.unassigned[0]]
-    go_in_session(page, "/compare?submissions=" + ",".join(quote(i, safe="") for i in ids))
     page.locator("h1", has_text="Compare submissions").wait_for()
     wait_idle(page)
     refusal = page.locator('[data-testid="stAlertContentError"]', has_text="You do not have access")

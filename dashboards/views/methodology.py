@@ -11,7 +11,9 @@ open_view("methodology")
 
 @st.cache_resource(show_spinner=False)
 def methodology_text() -> str:
-    return render()
+    """The document without its own title and its note to developers (the page has a title)."""
+    lines = render().splitlines()
+    return "\n".join(line for line in lines[1:] if not line.startswith("_Generated from the code")).strip()
 
 
 st.markdown(methodology_text())
