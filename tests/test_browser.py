@@ -92,7 +92,7 @@ def healthy(url: str) -> bool:
 @pytest.fixture(scope="module")
 def server(browser_home, tmp_path_factory) -> Iterator[str]:
     """``streamlit run dashboards/app.py`` on a free port for the browser home; yields its base URL."""
-    from dashboards.serve import streamlit_process
+    from dashboards.serve import stop, streamlit_process
 
     log_path = tmp_path_factory.mktemp("server") / "streamlit.log"
     port = free_port()
@@ -109,13 +109,7 @@ def server(browser_home, tmp_path_factory) -> Iterator[str]:
             time.sleep(0.25)
         yield url
     finally:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        stop(process)
 
 
 @pytest.fixture(scope="module")
