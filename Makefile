@@ -9,7 +9,7 @@ SAMPLE := plugins/official_form/samples/example_return_northgate_stage1.docx
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: setup demo test dagster validate-example clean
+.PHONY: setup demo serve test dagster validate-example clean
 
 setup: $(VENV)/.synced
 
@@ -23,6 +23,10 @@ $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
 
 demo: setup
 	$(VENV)/bin/techbench demo
+
+# The dashboard on what ./data already holds (after `make demo`), with the landing-zone watcher.
+serve: setup
+	$(VENV)/bin/techbench serve
 
 validate-example: setup
 	$(VENV)/bin/techbench validate --stage 1 $(SAMPLE)

@@ -420,3 +420,22 @@ def test_an_upload_naming_another_institution_is_flagged():
     assert data.same_institution("The University of Glasgow", "University of Glasgow")
     assert data.same_institution("imperial college london", "Imperial College London")
     assert data.same_institution(None, "Imperial College London")  # no name given: another rule's business
+
+
+def test_the_server_s_watcher_runs_the_pipeline_when_a_file_is_handed_in(tmp_path):
+    from dashboards.serve import pending, watch
+    from pipeline.landing import land_file
+    from pipeline.settings import Paths
+    from pipeline.snapshot import open_snapshot
+
+    paths = Paths.from_env(tmp_path)
+    landed = land_file(EXAMPLE, INSTITUTION, 1, paths.landing, "test")
+    submission_id = f"{INSTITUTION}|1|{landed.sha256}"
+    assert pending(paths) == [submission_id]
+    ticks, messages = iter([True, True, False]), []
+    watch(paths, lambda: next(ticks), interval=0, report=messages.append)
+    assert pending(paths) == []
+    assert messages[0] == "pipeline: 1 new file(s) in the landing zone, running"
+    assert messages[1].endswith("succeeded: 1 accepted, 0 rejected") and len(messages) == 2  # nothing run twice
+    with open_snapshot(paths) as con:
+        assert con.sql("SELECT submission_id, status FROM submissions").fetchall() == [(submission_id, "accepted")]
