@@ -53,7 +53,8 @@ def _query(path: str, version: str, sql: str, params: tuple = ()) -> pl.DataFram
         return cursor.sql(sql, params=list(params)).pl()
 
 
-@st.cache_resource(max_entries=256, show_spinner=False)
+# Bounded: a disclosed copy of the positions table is tens of MB at 1,000 signatories, one per viewer.
+@st.cache_resource(max_entries=32, ttl=3600, show_spinner=False)
 def _disclosed(path: str, version: str, role: str, viewer: str | None, names: tuple[str, ...],
                sqls: tuple[str, ...], params: tuple[tuple, ...] | None = None) -> dict[str, pl.DataFrame]:
     params = params or ((),) * len(names)
