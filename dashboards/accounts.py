@@ -25,6 +25,7 @@ import os
 import re
 import secrets
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -58,11 +59,23 @@ CREATE TABLE IF NOT EXISTS assignments (
     PRIMARY KEY (username, submission_id)
 );
 CREATE INDEX IF NOT EXISTS assignments_by_submission ON assignments (submission_id);
+CREATE TABLE IF NOT EXISTS failed_sign_ins (
+    username      TEXT NOT NULL,
+    at            REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS failed_sign_ins_by_user ON failed_sign_ins (username, at);
 """
+MAX_FAILURES = 5  # wrong passwords per username ...
+LOCKOUT_SECONDS = 15 * 60  # ... within this window lock the name for the rest of it
 
 
 class AccountError(Exception):
     """A request about accounts that cannot be carried out; the message is meant for people."""
+
+
+class SignInLocked(AccountError):
+    """Too many wrong passwords for this username lately (kept for unknown names too, so that a
+    lockout does not tell which names exist)."""
 
 
 @dataclass(frozen=True)
@@ -228,15 +241,34 @@ class AccountStore:
         with self._write() as con:
             if con.execute("UPDATE users SET password_hash = ? WHERE username = ?", (password_hash, name)).rowcount == 0:
                 raise AccountError(f"there is no user '{name}'")
+            con.execute("DELETE FROM failed_sign_ins WHERE username = ?", (name,))  # a new password: a fresh start
 
     def authenticate(self, username: str, password: str) -> User | None:
         """The account if the password is right and the account is enabled, else ``None``.
 
-        An unknown user costs one hash verification too, so timing does not tell which names exist."""
+        An unknown user costs one hash verification too, so timing does not tell which names exist.
+        After ``MAX_FAILURES`` wrong passwords for a name within ``LOCKOUT_SECONDS`` it raises
+        ``SignInLocked`` until the oldest of them is that old (online guessing is throttled)."""
         name = normalise_username(username)
+        now = time.time()
         with self._read() as con:
+            failures = con.execute("SELECT count(*), min(at) FROM failed_sign_ins WHERE username = ? AND at > ?",
+                                   (name, now - LOCKOUT_SECONDS)).fetchone()
             row = con.execute("SELECT username, role, signatory, disabled, created_at, password_hash FROM users "
                               "WHERE username = ?", (name,)).fetchone()
+        if failures[0] >= MAX_FAILURES:
+            minutes = max(1, round((failures[1] + LOCKOUT_SECONDS - now) / 60))
+            raise SignInLocked(f"Too many wrong passwords for this username: try again in about {minutes} minutes.")
+        user = self._verify(name, password, row)
+        with self._write() as con:
+            if user is None:
+                con.execute("INSERT INTO failed_sign_ins (username, at) VALUES (?, ?)", (name, now))
+            else:
+                con.execute("DELETE FROM failed_sign_ins WHERE username = ?", (name,))
+            con.execute("DELETE FROM failed_sign_ins WHERE at <= ?", (now - LOCKOUT_SECONDS,))
+        return user
+
+    def _verify(self, name: str, password: str, row) -> User | None:
         if row is None:
             if self._dummy_hash is None:
                 self._dummy_hash = self._hasher.hash(secrets.token_urlsafe(16))

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from dashboards.accounts import AccountStore, store_path
+from dashboards.accounts import AccountStore, SignInLocked, store_path
 from dashboards.data import Denied, Snapshot, Viewer, snapshot_info
 from pipeline.settings import Paths
 
@@ -81,7 +81,11 @@ def sign_in_page() -> None:
         password = st.text_input("Password", type="password", autocomplete="current-password")
         submitted = st.form_submit_button("Sign in", type="primary")
     if submitted:
-        user = store().authenticate(username, password) if username and password else None
+        try:
+            user = store().authenticate(username, password) if username and password else None
+        except SignInLocked as exc:
+            st.error(str(exc))
+            return
         if user is None:
             st.error("That username and password do not match an active account.")
         else:

@@ -213,3 +213,30 @@ def test_cli_users_add_list_disable_and_assign(tmp_path):
     assert "disabled" in runner.invoke(app, ["users", "list", *home], env={"COLUMNS": "200"}).output
     result = runner.invoke(app, ["users", "disable", "ghost", *home])
     assert result.exit_code == 1 and "no user 'ghost'" in result.output
+
+
+def test_repeated_wrong_passwords_lock_the_name_for_a_while(store, monkeypatch):
+    import time
+
+    from dashboards.accounts import LOCKOUT_SECONDS, MAX_FAILURES, SignInLocked
+
+    store.add_user("alice", PASSWORD, "steering")
+    now = [1_000_000.0]
+    monkeypatch.setattr(time, "time", lambda: now[0])
+    for _ in range(MAX_FAILURES - 1):
+        assert store.authenticate("alice", "wrong password") is None
+    assert store.authenticate("alice", PASSWORD) is not None  # a success clears the count
+    for _ in range(MAX_FAILURES):
+        assert store.authenticate("alice", "wrong password") is None
+    with pytest.raises(SignInLocked, match="try again in about 15 minutes"):
+        store.authenticate("alice", PASSWORD)  # even the right password, while locked
+    for _ in range(MAX_FAILURES):  # a name that does not exist locks the same way: no hint that it is unknown
+        assert store.authenticate("mallory", "guess") is None
+    with pytest.raises(SignInLocked):
+        store.authenticate("mallory", "guess")
+    now[0] += LOCKOUT_SECONDS + 1
+    assert store.authenticate("alice", PASSWORD) is not None
+    for _ in range(MAX_FAILURES):
+        store.authenticate("alice", "wrong password")
+    store.set_password("alice", PASSWORD + "!")  # a reset by the steering group unlocks the name
+    assert store.authenticate("alice", PASSWORD + "!") is not None

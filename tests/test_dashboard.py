@@ -88,6 +88,21 @@ def test_signing_in_checks_the_password_and_builds_the_role_s_navigation(home):
     assert at.title[0].value == "Upload a return"
 
 
+def test_the_sign_in_form_says_when_a_name_is_locked(home):
+    from dashboards.accounts import MAX_FAILURES
+
+    home.store.add_user("forgetful", PASSWORD, "reviewer")
+    at = AppTest.from_file(str(APP), default_timeout=60).run()
+    for _ in range(MAX_FAILURES):
+        at.text_input[0].input("forgetful")
+        at.text_input[1].input("not the password")
+        at.button[0].click().run()
+    at.text_input[1].input(PASSWORD)
+    at.button[0].click().run()
+    assert errors(at) and errors(at)[0].startswith("Too many wrong passwords for this username")
+    assert USER_KEY not in at.session_state
+
+
 @pytest.mark.parametrize("role", ["steering", "reviewer"])
 def test_upload_is_not_in_the_navigation_of_other_roles(home, role):
     at = AppTest.from_file(str(APP), default_timeout=60)
