@@ -362,21 +362,24 @@ class AccountStore:
         """Steering: every submission; reviewer: the ones assigned to them; institution: its own."""
         return bool(self.visible_submissions(user, [submission_id]))
 
-    def can_see_signatory(self, user: User | None, signatory: str) -> bool:
-        """Whether the account may open this signatory's profile: steering any; an institution its
-        own; a reviewer one with a submission assigned to them."""
+    def visible_signatories(self, user: User | None) -> set[str] | None:
+        """The signatories whose profile the account may open: ``None`` for all (steering); an
+        institution its own; a reviewer those with a submission assigned to them (never their own)."""
         with self._read() as con:
             account = self._current(con, user)
             if account is None:
-                return False
+                return set()
             role, own = account
             if role == "steering":
-                return True
+                return None
             if role == "institution":
-                return own == signatory
-            assigned = [r[0] for r in con.execute("SELECT submission_id FROM assignments WHERE username = ?",
-                                                  (user.username,))]
-        return signatory != own and any(submission_signatory(i) == signatory for i in assigned)
+                return {own}
+            assigned = con.execute("SELECT submission_id FROM assignments WHERE username = ?", (user.username,))
+            return {submission_signatory(r[0]) for r in assigned} - {own}
+
+    def can_see_signatory(self, user: User | None, signatory: str) -> bool:
+        allowed = self.visible_signatories(user)
+        return allowed is None or signatory in allowed
 
     def can_see_contact_details(self, user: User | None, submission_id: str) -> bool:
         """The lead's e-mail and phone (DESIGN §5): the steering group and the assigned reviewers, and

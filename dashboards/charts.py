@@ -5,11 +5,13 @@ from __future__ import annotations
 import altair as alt
 import polars as pl
 
+from pipeline.schema import Theme
+
 STATUS_COLOURS = {
     "submitted": "#2e7d32", "accepted": "#2e7d32", "due": "#f9a825", "not yet due": "#90a4ae",
     "overdue": "#c62828", "rejected": "#6a1b9a",
 }
-THEME_ORDER = ["Visibility", "Recognition", "Career Development", "Sustainability", "Evaluating Impact"]
+THEME_ORDER = [t.value for t in Theme]  # the four core themes, then Evaluating Impact
 
 
 def _status_scale(statuses: list[str]) -> alt.Scale:

@@ -19,18 +19,17 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import cached_property
 
 import duckdb
 import polars as pl
 import streamlit as st
 
-from dashboards.accounts import AccountStore, User, submission_signatory
+from dashboards.accounts import AccountStore, User
 from pipeline.benchmarks import disclosure
 from pipeline.settings import Paths
+from pipeline.schema import CORE_THEMES
 from pipeline.snapshot import Published, SnapshotInfo, published
 
-THEMES = ("Visibility", "Recognition", "Career Development", "Sustainability")
 ALL_GROUP = "all"
 
 
@@ -62,14 +61,11 @@ def _disclosed(path: str, version: str, role: str, viewer: str | None, names: tu
     return disclosure.disclose(tables, viewer, role)
 
 
-def snapshot_info(paths: Paths) -> Published | None:
-    """The current publication, from the pointer the pipeline writes last (a small JSON file, read
-    on every rerun). Its file is immutable, so connections and results can be cached by its path."""
-    return published(paths)
-
-
 @dataclass(frozen=True)
 class Snapshot:
+    """The current publication (``pipeline.snapshot.published``, read on every rerun: a small JSON
+    pointer). Its file is immutable, so connections and results are cached by its path."""
+
     paths: Paths
     published: Published
 
@@ -212,22 +208,14 @@ def submissions(snap: Snapshot, viewer: Viewer, signatory: str | None = None) ->
         ORDER BY b.received_at DESC, b.submission_id""")
     if signatory is not None:
         rows = rows.filter(pl.col("signatory") == signatory)
-    if viewer.role == "institution":
-        rows = rows.filter(pl.col("signatory") == viewer.signatory)
     return rows.filter(pl.col("submission_id").is_in(viewer.visible(rows["submission_id"].to_list())))
 
 
 def visible_signatories(snap: Snapshot, viewer: Viewer) -> pl.DataFrame:
     """The register rows whose profile this viewer may open."""
     reg = signatories(snap)
-    if viewer.role == "institution":
-        reg = reg.filter(pl.col("slug") == viewer.signatory)
-    elif viewer.role == "reviewer":
-        assigned = {submission_signatory(i) for i in viewer.store.assignments(viewer.user.username)}
-        reg = reg.filter(pl.col("slug").is_in(sorted(assigned)))
-    else:
-        return reg  # steering: the account was read, enabled, on this rerun (Viewer.load)
-    return reg.filter(pl.col("slug").map_elements(viewer.can_see_signatory, return_dtype=pl.Boolean))
+    allowed = viewer.store.visible_signatories(viewer.user)
+    return reg if allowed is None else reg.filter(pl.col("slug").is_in(sorted(allowed)))
 
 
 @dataclass(frozen=True)
@@ -244,10 +232,6 @@ class SubmissionDetail:
     actions: pl.DataFrame
     issues: pl.DataFrame
     metrics: pl.DataFrame
-
-    @cached_property
-    def label(self) -> str:
-        return submission_label(self.meta)
 
 
 def submission_label(meta: dict) -> str:
@@ -350,12 +334,12 @@ def theme_coverage(snap: Snapshot, viewer: Viewer) -> pl.DataFrame:
     Withheld (null) for all but steering where fewer than 5 plans are behind it."""
     frame = snap.query("""
         WITH plans AS (SELECT submission_id, stage FROM submissions WHERE is_latest_valid),
-             themes AS (SELECT unnest(['Visibility', 'Recognition', 'Career Development', 'Sustainability']) AS theme),
+             themes AS (SELECT unnest(?::VARCHAR[]) AS theme),
              covered AS (SELECT DISTINCT submission_id, theme FROM return_actions)
         SELECT p.stage, t.theme, count(*) AS n,
                100.0 * count(c.submission_id) / count(*) AS share
         FROM plans p CROSS JOIN themes t LEFT JOIN covered c ON c.submission_id = p.submission_id AND c.theme = t.theme
-        GROUP BY ALL ORDER BY p.stage, t.theme""")
+        GROUP BY ALL ORDER BY p.stage, t.theme""", ([[t.value for t in CORE_THEMES]],))
     if viewer.role != "steering":
         frame = frame.with_columns(share=pl.when(pl.col("n") >= disclosure.MIN_GROUP).then(pl.col("share")))
     return frame.drop("n")
@@ -469,21 +453,16 @@ def issues_frame(issues: Sequence) -> pl.DataFrame:
 
 def upload_status(paths: Paths, viewer: Viewer) -> pl.DataFrame:
     """An institution's handed-in files, newest first, with what the pipeline made of them so far."""
-    from pipeline.landing import SIDECAR, read_sidecar
+    from pipeline.landing import scan
+    from pipeline.warehouse import submission_id
 
     if viewer.role != "institution" or not viewer.signatory:
         raise Denied("Only institution accounts hand in returns.")
-    landed = []
-    for sidecar in (paths.landing / viewer.signatory).glob(f"*/*{SIDECAR}"):
-        try:
-            landed.append(read_sidecar(sidecar))
-        except (OSError, ValueError, KeyError):
-            continue
     schema = {"submission_id": pl.String, "original_name": pl.String, "stage": pl.Int64, "received_at": pl.String}
-    files = pl.DataFrame([{"submission_id": f"{f.signatory}|{f.stage}|{f.sha256}", "original_name": f.original_name,
-                           "stage": f.stage, "received_at": f.received_at.replace("T", " ")[:16]} for f in landed],
-                         schema=schema)
-    current = snapshot_info(paths)
+    files = pl.DataFrame([{"submission_id": submission_id(f), "original_name": f.original_name, "stage": f.stage,
+                           "received_at": f.received_at.replace("T", " ")[:16]}
+                          for f in scan(paths.landing, viewer.signatory)], schema=schema)
+    current = published(paths)
     if current is None:
         done = pl.DataFrame(schema={"submission_id": pl.String, "status": pl.String, "processed_at": pl.String,
                                     "errors": pl.Int64, "warnings": pl.Int64})

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 import streamlit as st
 
 from dashboards.accounts import AccountStore, SignInLocked, store_path
-from dashboards.data import Denied, Snapshot, Viewer, snapshot_info
+from dashboards.data import Denied, Snapshot, Viewer
 from pipeline.settings import Paths
+from pipeline.snapshot import published
 
 ALL_ROLES = ("steering", "reviewer", "institution")
 USER_KEY = "techbench_username"
@@ -124,7 +125,7 @@ def open_view(key: str) -> Frame:
         st.error(f"“{view.title}” is not available to {ROLE_NAMES[viewer.role].lower()} accounts.")
         st.stop()
     st.title(view.title)
-    current = snapshot_info(paths())
+    current = published(paths())
     if current is None:
         if view.needs_snapshot:
             st.info("No data has been published yet: the pipeline publishes a snapshot after its first run.")

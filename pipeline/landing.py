@@ -45,7 +45,8 @@ class Landed:
         return dt.datetime.fromisoformat(self.received_at).date()
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write to ``<name>.part``, sync, then rename into place: readers see all of it or none."""
     part = path.with_name(path.name + ".part")
     with part.open("wb") as fh:
         fh.write(data)
@@ -71,10 +72,10 @@ def land_source(source: SourceFile, signatory: str, stage: int, landing: Path, s
     received = (now or dt.datetime.now(dt.UTC)).isoformat(timespec="seconds")
     landed = Landed(source.sha256, signatory, stage, path, PurePath(source.name).name[:200], sender[:200],
                     received, len(source.data))
-    _write_atomically(path, source.data)
+    write_atomically(path, source.data)
     record = {k: v for k, v in asdict(landed).items() if k not in ("path", "new")}
     record["file"] = path.name
-    _write_atomically(sidecar, json.dumps(record, indent=2).encode())  # last: marks the file complete
+    write_atomically(sidecar, json.dumps(record, indent=2).encode())  # last: marks the file complete
     return landed
 
 
@@ -97,13 +98,13 @@ def read_sidecar(sidecar: Path, new: bool = True) -> Landed:
                   record["original_name"], record["sender"], record["received_at"], int(record["size"]), new)
 
 
-def scan(landing: Path) -> list[Landed]:
-    """Every complete landed file (its sidecar written), oldest first. Unreadable sidecars are
-    skipped here and reported by the pipeline's run log."""
+def scan(landing: Path, signatory: str | None = None) -> list[Landed]:
+    """Every complete landed file (its sidecar written), oldest first; only ``signatory``'s if given.
+    Unreadable sidecars are skipped here and reported by the pipeline's run log."""
     found = []
     if not landing.is_dir():
         return found
-    for sidecar in landing.glob(f"*/*/*{SIDECAR}"):
+    for sidecar in landing.glob(f"{signatory or '*'}/*/*{SIDECAR}"):
         try:
             found.append(read_sidecar(sidecar))
         except (OSError, ValueError, KeyError):

@@ -26,6 +26,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipeline.landing import write_atomically
 from pipeline.settings import Paths
 from pipeline.warehouse import transaction
 
@@ -72,11 +73,9 @@ def publish(con: duckdb.DuckDBPyConnection, paths: Paths, run_id: str) -> Snapsh
     except OSError:  # a file system without hard links: a second copy
         shutil.copyfile(part, versioned)
     os.replace(part, paths.snapshot)
-    pointer = paths.snapshot_dir / POINTER
     record = {"version": info.version, "published_at": info.published_at.isoformat(), "run_id": info.run_id,
               "synthetic": info.synthetic, "file": versioned.name}
-    pointer.with_name(POINTER + ".part").write_text(json.dumps(record), encoding="utf-8")
-    os.replace(pointer.with_name(POINTER + ".part"), pointer)
+    write_atomically(paths.snapshot_dir / POINTER, json.dumps(record).encode())
     _prune(paths.snapshot_dir, keep=versioned)
     return info
 

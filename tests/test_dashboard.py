@@ -20,6 +20,7 @@ from streamlit.testing.v1 import AppTest
 from dashboards import data
 from dashboards.session import USER_KEY, VIEWS, views_for
 from pipeline.benchmarks.export import FORMULA_START
+from pipeline.snapshot import published
 
 USERS = {"steering": "steer", "reviewer": "rev", "institution": "inst"}
 VIEWS_DIR = APP.parent / "views"
@@ -66,7 +67,7 @@ def viewer(home, username: str) -> data.Viewer:
 
 
 def snap(home) -> data.Snapshot:
-    return data.Snapshot(home.paths, data.snapshot_info(home.paths))
+    return data.Snapshot(home.paths, published(home.paths))
 
 
 # --- signing in -------------------------------------------------------------------------------
@@ -399,10 +400,10 @@ def test_a_running_dashboard_reads_each_new_publication(tmp_path):
         con.execute("CREATE TABLE signatories (synthetic BOOLEAN)")
         con.execute("INSERT INTO signatories VALUES (true)")
         versions.append(publish(con, paths, "run-1").version)
-        first = data.Snapshot(paths, data.snapshot_info(paths))
+        first = data.Snapshot(paths, published(paths))
         assert first.query("SELECT version FROM snapshot_meta")["version"].to_list() == versions  # connection kept
         versions.append(publish(con, paths, "run-2").version)
-        second = data.Snapshot(paths, data.snapshot_info(paths))
+        second = data.Snapshot(paths, published(paths))
         assert second.info.version == versions[1] and second.info.synthetic
         assert second.query("SELECT version, run_id FROM snapshot_meta").rows() == [(versions[1], "run-2")]
         for run in range(3, 7):
