@@ -5,6 +5,7 @@ TOOLS := .tools
 UV := $(TOOLS)/bin/uv
 VENV := .venv
 SAMPLE := plugins/official_form/samples/example_return_northgate_stage1.docx
+CHROMIUM := /usr/bin/chromium
 
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
@@ -36,8 +37,15 @@ dagster: setup
 	mkdir -p data/dagster && cp pipeline/config/dagster.yaml data/dagster/dagster.yaml
 	DAGSTER_HOME=$(CURDIR)/data/dagster TECHBENCH_HOME=$(CURDIR)/data $(VENV)/bin/dagster dev -m pipeline.definitions
 
-test: setup
+test: setup $(CHROMIUM)
 	$(VENV)/bin/python -m pytest
+
+# The browser tests drive Debian's Chromium (`playwright install` cannot download browsers here).
+$(CHROMIUM):
+	@if [ "$$(id -u)" -eq 0 ]; then as_root=""; elif command -v sudo >/dev/null; then as_root="sudo"; \
+	else echo "$(CHROMIUM) is missing and neither root nor sudo is available to install it" >&2; exit 1; fi; \
+	$$as_root apt-get update -qq && \
+	$$as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .pytest_cache data

@@ -1,5 +1,5 @@
 """The dashboard in a real browser: Streamlit served as ``techbench serve`` does, driven by Playwright
-with Debian's Chromium (``/usr/bin/chromium``; ``.ci/run`` installs it, ``playwright install`` cannot
+with Debian's Chromium (``/usr/bin/chromium``; ``make test`` installs it, ``playwright install`` cannot
 download browsers here).
 
 The tests sign in as each role, hand in the example Word return as an institution and follow it
@@ -115,7 +115,7 @@ def server(browser_home, tmp_path_factory) -> Iterator[str]:
 @pytest.fixture(scope="module")
 def browser():
     if not (CHROMIUM.is_file() and os.access(CHROMIUM, os.X_OK)):
-        pytest.fail(f"{CHROMIUM} is missing: the browser tests drive Debian's Chromium, which `.ci/run` installs "
+        pytest.fail(f"{CHROMIUM} is missing: the browser tests drive Debian's Chromium, which `make test` installs "
                     "(apt-get install chromium chromium-driver); `playwright install` cannot download browsers here.")
     from playwright.sync_api import sync_playwright
 
