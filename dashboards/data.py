@@ -240,6 +240,11 @@ def submission_label(meta: dict) -> str:
     return f"{meta.get('signatory_name') or meta['signatory']} — stage {meta['stage']} ({meta['status']}, {date})"
 
 
+def submission_labels(rows: pl.DataFrame) -> dict[str, str]:
+    """``submission_id`` → its label, for the rows of ``submissions()`` (choosers' display names)."""
+    return {r["submission_id"]: submission_label(r) for r in rows.to_dicts()}
+
+
 def submission(snap: Snapshot, viewer: Viewer, submission_id: str) -> SubmissionDetail:
     viewer.require(submission_id)
     q = lambda sql: snap.query(sql, (submission_id,))  # noqa: E731

@@ -16,7 +16,7 @@ frame = open_view("compare")
 viewer, snap = frame.viewer, frame.snap
 
 available = data.submissions(snap, viewer)
-labels = dict(zip(available["submission_id"], (data.submission_label(r) for r in available.to_dicts()), strict=True))
+labels = data.submission_labels(available)
 requested = [s for s in st.query_params.get("submissions", "").split(",") if s]
 for sid in requested:
     if sid not in labels:

@@ -79,7 +79,7 @@ with tabs[2]:
         ids = subs["submission_id"].to_list()
         default = latest["submission_id"][-1] if latest.height else ids[0]
         chosen = st.selectbox("Submission", ids, index=ids.index(default), key="plan_submission",
-                              format_func=dict(zip(ids, [data.submission_label(r) for r in subs.to_dicts()], strict=True)).get)
+                              format_func=data.submission_labels(subs).get)
         try:
             detail = data.submission(snap, viewer, chosen)
         except data.Denied as exc:

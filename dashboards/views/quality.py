@@ -32,8 +32,8 @@ else:
                  column_config={"signatory_name": "Signatory", "original_name": "File", "received_at": "Received"})
     ids = shown["submission_id"].to_list()
     if ids:
-        labels = dict(zip(ids, (data.submission_label(r) for r in shown.to_dicts()), strict=True))
-        chosen = st.selectbox("Findings for", ids, format_func=labels.get, key="quality_submission")
+        chosen = st.selectbox("Findings for", ids, format_func=data.submission_labels(shown).get,
+                              key="quality_submission")
         try:
             ui.issues_table(data.submission(snap, viewer, chosen).issues)
         except data.Denied as exc:
