@@ -33,6 +33,7 @@ import argparse  # noqa: E402
 import datetime as dt  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
+import resource  # noqa: E402
 import shutil  # noqa: E402
 import statistics  # noqa: E402
 import tempfile  # noqa: E402
@@ -217,6 +218,7 @@ def main() -> None:
 
     paths = Paths.from_env(args.home)
     size = snapshot_size(paths)
+    built = False
     if args.rebuild or size is None or size[1] != args.stages or not has_accounts(paths) or \
             size[0] != args.signatories:
         if size is not None and not args.rebuild:
@@ -228,6 +230,7 @@ def main() -> None:
              f"{times['pipeline']:.1f} s = {sum(times.values()):.1f} s; reviewer assigned {len(assigned)} "
              "submissions")
         size = snapshot_size(paths)
+        built = True
     else:
         note(f"reusing {paths.home} (--rebuild to build it again)")
 
@@ -278,6 +281,10 @@ def main() -> None:
           f"median of {args.repeat})" + (f", {failed} failed" if failed else "")
           + (f"; slowest: {slowest['view']} as {slowest['role']}, {slowest['warm_median']:.2f} s warm "
              f"({slowest['cold']:.2f} s cold)" if slowest else ""))
+    # AppTest runs the app in this process: its peak is the server's, with every view and role cached
+    # (unless the home was built in this run: the generator and the pipeline then set the peak).
+    print(f"peak memory of this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB"
+          + (" (includes building the home; run again to measure the dashboard alone)" if built else ""))
 
 
 if __name__ == "__main__":
