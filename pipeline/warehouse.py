@@ -100,9 +100,12 @@ def insert_frame(con: duckdb.DuckDBPyConnection, statement: str, frame: pl.DataF
 
 
 def connect(path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse; a writer creates the schema in one transaction, so a run killed while
+    creating it leaves either every table or none."""
     con = duckdb.connect(str(path), read_only=read_only)
     if not read_only:
-        con.execute(SCHEMA)
+        with transaction(con):
+            con.execute(SCHEMA)
     return con
 
 

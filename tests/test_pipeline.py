@@ -14,11 +14,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipeline import landing
+from pipeline import landing, warehouse
 from pipeline.rules import RULES
 from pipeline.run import run_pipeline
 from pipeline.settings import Paths
-from pipeline.snapshot import open_snapshot
+from pipeline.snapshot import open_snapshot, published
 from pipeline.synthetic import generate, read_manifest
 
 ERROR_RULES = {r.id for r in RULES if r.severity == "error"}
@@ -142,29 +142,100 @@ def test_a_reader_holding_the_snapshot_is_not_disturbed_by_a_run(sector, tmp_pat
     assert query(paths, "SELECT count(*) FROM submissions") == [(20,)]
 
 
+# Runs `techbench run` in a child process that kills itself (SIGKILL: no clean-up of any kind) at
+# the point named by TECHBENCH_TEST_CRASH, so each crash lands exactly where it is meant to.
+CRASHING_RUN = """
+import os, signal, sys
+from pipeline import snapshot, warehouse
+from pipeline.benchmarks import compute
+from pipeline.cli import app
+
+def die(*args, **kwargs):
+    os.kill(os.getpid(), signal.SIGKILL)
+
+point = os.environ["TECHBENCH_TEST_CRASH"]
+if point == "mid-transaction":  # submissions and returns inserted, their lists not yet, no COMMIT
+    insert = warehouse.insert_frame
+    def insert_frame(con, statement, frame):
+        if statement.startswith("INSERT INTO return_areas"):
+            die()
+        insert(con, statement, frame)
+    warehouse.insert_frame = insert_frame
+elif point == "after-two-batches":
+    warehouse.BATCH = 10
+    write, written = warehouse.write_batch, []
+    def write_batch(*args, **kwargs):
+        write(*args, **kwargs)
+        written.append(1)
+        if len(written) == 2:
+            die()
+    warehouse.write_batch = write_batch
+elif point == "benchmarks":
+    compute.run = die
+elif point == "publishing":  # the new snapshot is in place, the pointer to it not yet written
+    snapshot.write_atomically = die
+sys.argv = ["techbench", "run", "--no-quality", "--workers", "1"]
+app()
+"""
+
+
 def test_killed_runs_lose_or_double_nothing(sector, tmp_path):
-    """kill -9 at several points of a run; the next run finishes the work exactly once."""
+    """kill -9 at each step that writes; the next run finishes the work exactly once."""
+    paths = Paths.from_env(tmp_path / "home")
+    rows = read_manifest(sector)
+    land_sector(sector, paths, rows)
+    tables = set(warehouse.PER_SUBMISSION)
+
+    def crash_at(point: str) -> list[str]:
+        """Run until the crash point; return the status of every stored submission."""
+        env = {**os.environ, "TECHBENCH_HOME": str(paths.home), "TECHBENCH_TEST_CRASH": point}
+        proc = subprocess.run([sys.executable, "-c", CRASHING_RUN], env=env, capture_output=True, text=True)
+        assert proc.returncode == -signal.SIGKILL, f"{point}: the run did not reach its crash point\n{proc.stderr}"
+        with duckdb.connect(str(paths.warehouse)) as con:
+            present = {name for (name,) in con.sql("SELECT table_name FROM duckdb_tables()").fetchall()}
+            assert tables <= present
+            missing_children = con.sql("""
+                SELECT count(*) FROM submissions s LEFT JOIN returns r USING (submission_id)
+                WHERE r.submission_id IS NULL AND s.status = 'accepted'""").fetchall()[0][0]
+            assert missing_children == 0  # no half-written submission
+            return [status for (status,) in con.sql("SELECT status FROM submissions").fetchall()]
+
+    assert crash_at("mid-transaction") == []  # the open transaction is rolled back whole
+    assert len(crash_at("after-two-batches")) == 20  # finished batches are kept
+    assert len(crash_at("benchmarks")) == len(rows)  # the rest written, nothing written twice
+    assert published(paths) is None  # not yet published: readers see nothing rather than half
+    crash_at("publishing")
+    with open_snapshot(paths) as con:  # the snapshot in place is whole, though its pointer was not written
+        assert con.sql("SELECT count(*) FROM submissions").fetchall() == [(len(rows),)]
+
+    summary = run_pipeline(paths, quality=False)
+    assert summary.success and summary.processed == 0
+    stored = query(paths, "SELECT original_name, status FROM submissions")
+    assert len(stored) == len(rows)  # nothing doubled
+    assert dict(stored) == {Path(r["file"]).name: expected_status(r) for r in rows}  # nothing lost
+    assert published(paths).info.run_id == summary.run_id
+
+
+def test_a_run_killed_at_any_moment_is_finished_by_the_next(sector, tmp_path):
+    """kill -9 at unplanned moments too: while starting, reading files or creating the warehouse."""
     paths = Paths.from_env(tmp_path / "home")
     rows = read_manifest(sector)
     land_sector(sector, paths, rows)
     env = {**os.environ, "TECHBENCH_HOME": str(paths.home)}
     command = [sys.executable, "-c", "from pipeline.cli import app; app()", "run", "--no-quality", "--workers", "1"]
-    for delay in (1.5, 3.0, 4.5, 6.0, 7.5):
+    for delay in (0.5, 1.0, 1.5, 2.5, 4.0):
         proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(delay)
         proc.send_signal(signal.SIGKILL)
         proc.wait()
-        if paths.warehouse.exists():  # consistent after every kill: no half-written submission
+        if paths.warehouse.exists():
             with duckdb.connect(str(paths.warehouse)) as con:
-                missing_children = con.execute("""
-                    SELECT count(*) FROM submissions s LEFT JOIN returns r USING (submission_id)
-                    WHERE r.submission_id IS NULL AND s.status = 'accepted'""").fetchone()[0]
-                assert missing_children == 0
+                present = {name for (name,) in con.sql("SELECT table_name FROM duckdb_tables()").fetchall()}
+            assert present & set(warehouse.PER_SUBMISSION) in (set(), set(warehouse.PER_SUBMISSION))  # whole or none
     summary = run_pipeline(paths, quality=False)
     assert summary.success
-    stored = query(paths, "SELECT original_name, status FROM submissions")
-    assert len(stored) == len(rows)  # nothing doubled
-    assert dict(stored) == {Path(r["file"]).name: expected_status(r) for r in rows}  # nothing lost
+    assert dict(query(paths, "SELECT original_name, status FROM submissions")) == {
+        Path(r["file"]).name: expected_status(r) for r in rows}
 
 
 def test_sensor_requests_one_run_per_new_batch(sector, tmp_path):
