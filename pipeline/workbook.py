@@ -167,6 +167,59 @@ def read_metrics(b: ReturnBuilder, t: Table, parse: Callable[[Any], Any] = norma
         i += 1
 
 
+def read_technician_areas(b: ReturnBuilder, t: Table, is_total: Callable[[str], bool],
+                          summed: Iterable[str] = ("headcount", "fte")) -> int | None:
+    """/technicians/areas from the table's ``name``, ``headcount`` and ``fte`` columns, and the totals
+    from its total row (the first row whose name ``is_total``; a second is warned about and ignored).
+
+    Returns the total row, or None when there is none: the totals in ``summed`` are then the sums of
+    the areas, when every area gives its figure (a reader that takes a total from a cell of its own
+    leaves it out of ``summed``)."""
+    counts: list[int | None] = []
+    ftes: list[float | None] = []
+    area_rows: list[int] = []
+    total_row = None
+    has_fte = "fte" in t.cols
+    for r in t.rows:
+        name = cell_text(t.get(r, "name"))
+        name = "" if blank(name) else str(name).strip()
+        if is_total(name):
+            if total_row is None:
+                total_row = r
+                b.integer("/technicians/headcount", t.get(r, "headcount"), t.ref(r, "headcount"),
+                          "The total number of technicians")
+                if has_fte:
+                    b.number("/technicians/fte", t.get(r, "fte"), t.ref(r, "fte"), "The total FTE")
+            else:
+                b.issue("row.duplicate_total", "warning", None, t.ref(r, "name"),
+                        f"A second '{name}' row; only the first (row {total_row}) is read as the total.")
+            continue
+        i = len(area_rows)
+        area_rows.append(r)
+        if not name:
+            name = f"(row {r})"
+            b.issue("row.incomplete", "warning", f"/technicians/areas/{i}/name", t.ref(r, "name"),
+                    "This row of technicians has no area name; please name the area.")
+        b.set(f"/technicians/areas/{i}/name", name, t.ref(r, "name"))
+        counts.append(b.integer(f"/technicians/areas/{i}/headcount", t.get(r, "headcount"), t.ref(r, "headcount"),
+                                f"The headcount for '{name}'"))
+        if has_fte:
+            ftes.append(b.number(f"/technicians/areas/{i}/fte", t.get(r, "fte"), t.ref(r, "fte"),
+                                 f"The FTE for '{name}'"))
+    b.at("/technicians/headcount", t.ref(t.rows[0] if t.rows else t.header + 1, "headcount"))
+    if total_row is not None:
+        return total_row  # a total row gives the totals, even when it leaves them blank
+
+    def span(col: str) -> str:
+        return f"{t.sheet.range_ref(area_rows[0], t.cols[col], area_rows[-1], t.cols[col])} (sum of the areas)"
+
+    for pointer, col, values, total in (("/technicians/headcount", "headcount", counts, sum),
+                                        ("/technicians/fte", "fte", ftes, lambda v: round(sum(v), 2))):
+        if col in summed and col in t.cols and values and None not in values:
+            b.set(pointer, total(values), span(col))
+    return None
+
+
 def add_registration(b: ReturnBuilder, i: int, t: Table, r: int, register: str, label: str | None, count: int,
                      name_col: str = "name") -> None:
     """/registrations/``i`` from row ``r``: the register at its cell, the label at its own cell (else

@@ -240,6 +240,18 @@ def test_total_row_gives_the_headcount_and_a_wrong_total_is_reported_at_its_cell
     assert missing.location == "Technicians!B6"
 
 
+def test_a_second_total_row_is_warned_about_and_the_first_is_the_total(tmp_path):
+    def second_total(wb):  # a subtotal pasted under the TOTAL row
+        wb["Technicians"]["A7"], wb["Technicians"]["B7"] = "Total", 200
+
+    report = validate(filled(tmp_path, "two_totals.xlsx", total=412, edit=second_total))
+    assert report.ok, report.errors
+    assert report.return_.technicians.headcount == 412
+    assert len(report.return_.technicians.areas) == 4  # neither total row is an area
+    [issue] = issues(report, "row.duplicate_total")
+    assert issue.location == "Technicians!A7" and "row 6" in issue.message
+
+
 def test_a_date_excel_made_of_a_typed_month_keeps_month_precision(tmp_path):
     def edit(wb):
         cell = wb["Action plan"]["D2"]

@@ -17,7 +17,7 @@ from pipeline.builder import ReturnBuilder
 from pipeline.plugin_api import WHOLE_FILE, ParseContext, ParseResult, PluginInfo, SourceFile
 from pipeline.cells import cell_text, sheet_ref
 from pipeline.workbook import (Table, read_stage, add_registration, incomplete, open_workbook, read_metrics, read_sheet,
-                               row_number, rows_place)
+                               read_technician_areas, row_number, rows_place)
 from plugins.mapped_workbook.mapping import CHOICES, CODED, SINGLE_FIELDS, Mapping, Target, canonical_value, key
 
 #: Columns read per sheet; a return needs far fewer.
@@ -285,54 +285,13 @@ class MappedReader:
     def _technicians_areas(self, t: Table, spec) -> None:
         b = self.b
         totals = {key(label) for label in spec.total_label or []}
-        counts: list[int | None] = []
-        ftes: list[float | None] = []
-        area_rows: list[int] = []
-        total_row = None
-        for r in t.rows:
-            name = cell_text(t.get(r, "name"))
-            name = "" if blank(name) else str(name).strip()
-            if totals and key(name) in totals:
-                if total_row is None:
-                    total_row = r
-                    b.integer("/technicians/headcount", t.get(r, "headcount"), t.ref(r, "headcount"),
-                              "The total number of technicians")
-                    if spec.columns.fte:
-                        b.number("/technicians/fte", t.get(r, "fte"), t.ref(r, "fte"), "The total FTE")
-                else:
-                    b.issue("row.duplicate_total", "warning", None, t.ref(r, "name"),
-                            f"A second '{name}' row; only the first (row {total_row}) is read as the total.")
-                continue
-            i = len(area_rows)
-            area_rows.append(r)
-            if not name:
-                name = f"(row {r})"
-                b.issue("row.incomplete", "warning", f"/technicians/areas/{i}/name", t.ref(r, "name"),
-                        "This row of technicians has no area name; please name the area.")
-            b.set(f"/technicians/areas/{i}/name", name, t.ref(r, "name"))
-            counts.append(b.integer(f"/technicians/areas/{i}/headcount", t.get(r, "headcount"),
-                                    t.ref(r, "headcount"), f"The headcount for '{name}'"))
-            if spec.columns.fte:
-                ftes.append(b.number(f"/technicians/areas/{i}/fte", t.get(r, "fte"), t.ref(r, "fte"),
-                                     f"The FTE for '{name}'"))
-        first = t.rows[0] if t.rows else t.header + 1
         fields = {n for n, _, _ in self.mapping.fields}
-        sums = {"headcount": "technicians.headcount" not in fields, "fte": "technicians.fte" not in fields}
-        if totals:
-            if total_row is not None:
-                return
-            self.b.issue("row.total_missing", "warning", "/technicians/headcount", t.ref(first, "name"),
-                         f"No '{spec.total_label[0]}' row was found in '{t.sheet.title}'; the total is taken as "
-                         "the sum of the rows above. Add the total row if that is wrong.")
-        b.at("/technicians/headcount", t.ref(first, "headcount"))
-
-        def span(col: str) -> str:
-            return f"{t.sheet.range_ref(area_rows[0], t.cols[col], area_rows[-1], t.cols[col])} (sum of the areas)"
-
-        if sums["headcount"] and "headcount" in t.cols and counts and None not in counts:
-            b.set("/technicians/headcount", sum(counts), span("headcount"))
-        if sums["fte"] and "fte" in t.cols and ftes and None not in ftes:
-            b.set("/technicians/fte", round(sum(ftes), 2), span("fte"))
+        summed = [col for col in ("headcount", "fte") if f"technicians.{col}" not in fields]
+        if read_technician_areas(b, t, lambda name: key(name) in totals, summed) is None and totals:
+            first = t.rows[0] if t.rows else t.header + 1
+            b.issue("row.total_missing", "warning", "/technicians/headcount", t.ref(first, "name"),
+                    f"No '{spec.total_label[0]}' row was found in '{t.sheet.title}'; the total is taken as "
+                    "the sum of the rows above. Add the total row if that is wrong.")
 
     def _registrations(self, t: Table, spec) -> None:
         b = self.b

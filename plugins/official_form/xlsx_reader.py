@@ -19,7 +19,7 @@ from pipeline.builder import ReturnBuilder
 from pipeline.plugin_api import WHOLE_FILE, ParseContext, ParseResult, PluginInfo, SourceFile
 from pipeline.cells import cell_text, sheet_ref
 from pipeline.workbook import (Sheet, Table, read_stage, add_registration, incomplete, open_workbook, read_metrics, read_sheet,
-                               row_number, rows_place)
+                               read_technician_areas, row_number, rows_place)
 from plugins.official_form import workbook_layout as L
 
 MAX_WORKBOOK_XML = 20 * 1024 * 1024
@@ -229,45 +229,7 @@ class WorkbookReader:
         if t is None:
             self.b.at("/technicians/headcount", self.b.where["/technicians"])
             return
-        counts: list[int | None] = []
-        ftes: list[float | None] = []
-        area_rows: list[int] = []
-        total_row = None
-        for r in t.rows:
-            name = cell_text(t.get(r, "name"))
-            name = "" if _blank(name) else str(name).strip()
-            if TOTAL_RE.match(name):
-                total_row = r
-                self.b.integer("/technicians/headcount", t.get(r, "headcount"), t.ref(r, "headcount"),
-                               "The total number of technicians")
-                if "fte" in t.cols:
-                    self.b.number("/technicians/fte", t.get(r, "fte"), t.ref(r, "fte"), "The total FTE")
-                continue
-            i = len(counts)
-            area_rows.append(r)
-            if not name:
-                name = f"(row {r})"
-                self.b.issue("row.incomplete", "warning", f"/technicians/areas/{i}/name", t.ref(r, "name"),
-                             "This row of technicians has no area name; please name the area.")
-            self.b.set(f"/technicians/areas/{i}/name", name, t.ref(r, "name"))
-            counts.append(self.b.integer(f"/technicians/areas/{i}/headcount", t.get(r, "headcount"),
-                                         t.ref(r, "headcount"), f"The headcount for '{name}'"))
-            if "fte" in t.cols:
-                ftes.append(self.b.number(f"/technicians/areas/{i}/fte", t.get(r, "fte"), t.ref(r, "fte"),
-                                          f"The FTE for '{name}'"))
-        self.b.at("/technicians/headcount", t.ref(t.rows[0] if t.rows else t.header + 1, "headcount"))
-        if total_row is not None:
-            return  # a Total row gives the totals, even when it leaves them blank
-
-        def span(name: str) -> str:
-            col = t.cols[name]
-            return f"{t.sheet.range_ref(area_rows[0], col, area_rows[-1], col)} (sum of the areas)"
-
-        # Without a Total row the totals are the sums of the areas, when every area's figure is known.
-        if counts and None not in counts:
-            self.b.set("/technicians/headcount", sum(counts), span("headcount"))
-        if ftes and None not in ftes:
-            self.b.set("/technicians/fte", round(sum(ftes), 2), span("fte"))
+        read_technician_areas(self.b, t, lambda name: bool(TOTAL_RE.match(name)))
 
     def _registrations(self) -> None:
         t = self._rows(L.REGISTRATIONS, "/registrations")
