@@ -90,12 +90,12 @@ def main() -> None:
         sector = work / "sector"
         generate(sector, args.signatories, args.stages, seed=1)
         rows = read_manifest(sector)
-        known = frozenset(s.slug for s in load_register(sector / "register.csv"))
+        signatories = {s.slug: s.name for s in load_register(sector / "register.csv")}
 
         floor_paths = Paths.from_env(work / "floor")
         files = land_all(sector, floor_paths, rows)
         start = time.perf_counter()
-        process.process(files, known, workers=1)
+        process.process(files, signatories, workers=1)
         floor = time.perf_counter() - start
 
         paths = Paths.from_env(work / "full")

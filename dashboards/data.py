@@ -436,17 +436,19 @@ def check_upload(viewer: Viewer, name: str, content: bytes, stage: int, paths: P
     from pipeline.intake import Limits
     from pipeline.landing import land_source
     from pipeline.plugin_api import ParseContext, SourceFile
+    from pipeline.register import registered_name
     from pipeline.validate import validate_source
 
     if viewer.role != "institution" or not viewer.signatory:
         raise Denied("Only institution accounts hand in returns, each for its own signatory.")
+    paths = paths or Paths.from_env()
     source = SourceFile(name=name, data=content)
-    report = validate_source(source, _registry(), context=ParseContext(stage=stage, signatory=viewer.signatory),
-                             limits=Limits.from_env(), path=name)
+    context = ParseContext(stage=stage, signatory=viewer.signatory,
+                           signatory_name=registered_name(paths.register, viewer.signatory))
+    report = validate_source(source, _registry(), context=context, limits=Limits.from_env(), path=name)
     landed = None
     if report.ok:
-        landed = land_source(source, viewer.signatory, stage, (paths or Paths.from_env()).landing,
-                             sender=viewer.user.username)
+        landed = land_source(source, viewer.signatory, stage, paths.landing, sender=viewer.user.username)
     return UploadResult(report, landed)
 
 
@@ -524,13 +526,3 @@ def data_docs_zip(paths: Paths, viewer: Viewer) -> bytes | None:
 def benchmarked_signatories(snap: Snapshot) -> set[str]:
     """Slugs of the signatories that have benchmark positions (an accepted return)."""
     return set(snap.query("SELECT DISTINCT signatory FROM bench_positions")["signatory"])
-
-
-def same_institution(named: str | None, registered: str) -> bool:
-    """Whether the name in a return plausibly is the register's name (case, "The", punctuation aside)."""
-    import re
-
-    def key(name: str) -> str:
-        return re.sub(r"[^a-z0-9]+", " ", name.lower()).replace(" the ", " ").strip().removeprefix("the ")
-
-    return not named or key(named) == key(registered) or key(named) in key(registered) or key(registered) in key(named)

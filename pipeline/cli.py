@@ -33,19 +33,31 @@ def _registry():
     return registry
 
 
+def _paths(home: Path | None):
+    from pipeline.settings import Paths
+
+    return Paths.from_env(home)
+
+
+HomeOption = Annotated[Path | None, typer.Option("--home", help="Data folder (default: TECHBENCH_HOME or ./data).")]
+
+
 @app.command()
 def validate(
     paths: Annotated[list[Path], typer.Argument(help="Return files to check.", show_default=False)],
     plugin: Annotated[str | None, typer.Option(help="Read every file with this plugin instead of choosing one.")] = None,
     stage: Annotated[int | None, typer.Option(min=1, max=9, help="The stage the return is for (1, 2, 3; 4+ for later submissions).")] = None,
-    signatory: Annotated[str | None, typer.Option(help="The signatory's slug, to prefer its own plugin.")] = None,
+    signatory: Annotated[str | None, typer.Option(
+        help="The signatory's slug: prefer its own plugin, and check the return names it (from the register).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON array, an object per file.")] = False,
+    home: HomeOption = None,
 ) -> None:
     """Check returns and report every problem with its place in the file.
 
     Exit status: 0 all valid (warnings allowed), 1 any error or unreadable file, 2 wrong usage.
     """
     from pipeline.plugin_api import ParseContext
+    from pipeline.register import registered_name
     from pipeline.registry import PluginError
     from pipeline.validate import validate_path
 
@@ -56,7 +68,8 @@ def validate(
         except PluginError as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(2) from None
-    context = ParseContext(stage=stage, signatory=signatory)
+    context = ParseContext(stage=stage, signatory=signatory,
+                           signatory_name=registered_name(_paths(home).register, signatory) if signatory else None)
     reports = [validate_path(p, registry, plugin=plugin, context=context) for p in paths]
     if as_json:
         sys.stdout.write(json.dumps([r.to_json() for r in reports], indent=2, ensure_ascii=False) + "\n")
@@ -169,15 +182,6 @@ def generate(
                f"({summary.defective} with a seeded defect) to {out}")
     for plugin, count in sorted(summary.by_plugin.items()):
         typer.echo(f"  {plugin}: {count}")
-
-
-def _paths(home: Path | None):
-    from pipeline.settings import Paths
-
-    return Paths.from_env(home)
-
-
-HomeOption = Annotated[Path | None, typer.Option("--home", help="Data folder (default: TECHBENCH_HOME or ./data).")]
 
 
 @app.command()

@@ -76,10 +76,12 @@ class SourceFile:
 
 @dataclass(frozen=True)
 class ParseContext:
-    """What is known about a file from outside it: the stage and signatory it was sent for, when."""
+    """What is known about a file from outside it: the stage and signatory it was sent for (and that
+    signatory's name in the register), when."""
 
     stage: int | None = None
     signatory: str | None = None
+    signatory_name: str | None = None
     received: dt.date = field(default_factory=dt.date.today)
 
 

@@ -7,7 +7,7 @@ work. Files are processed in parallel processes (the work is CPU-bound Python), 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ProcessPoolExecutor
 
 from pipeline.intake import Limits, Rejected, read_source
@@ -27,13 +27,18 @@ def _registry() -> Registry:
     return _REGISTRY
 
 
-def context_of(landed: Landed) -> ParseContext:
-    return ParseContext(stage=landed.stage, signatory=landed.signatory, received=landed.received)
+#: The register's signatories: slug -> name.
+Signatories = Mapping[str, str]
 
 
-def parse_landed(landed: Landed, known_signatories: frozenset[str]) -> Processed:
+def context_of(landed: Landed, signatories: Signatories) -> ParseContext:
+    return ParseContext(stage=landed.stage, signatory=landed.signatory,
+                        signatory_name=signatories.get(landed.signatory), received=landed.received)
+
+
+def parse_landed(landed: Landed, signatories: Signatories) -> Processed:
     """Read one landed file with its plugin; no rules yet."""
-    if landed.signatory not in known_signatories:
+    if landed.signatory not in signatories:
         return Processed(landed, FileReport(str(landed.path), issues=[Issue(
             rule="signatory.unknown", severity="error", location=WHOLE_FILE,
             message=f"'{landed.signatory}' is not in the signatory register; ask the steering group to add it.")]))
@@ -42,37 +47,38 @@ def parse_landed(landed: Landed, known_signatories: frozenset[str]) -> Processed
     except Rejected as rejected:
         return Processed(landed, FileReport(str(landed.path), issues=[rejected.issue]))
     source = type(source)(name=landed.original_name or source.name, data=source.data)
-    return Processed(landed, parse_source(source, _registry(), context=context_of(landed), path=str(landed.path)))
+    return Processed(landed, parse_source(source, _registry(), context=context_of(landed, signatories),
+                                          path=str(landed.path)))
 
 
-def validate_parsed(item: Processed) -> Processed:
-    return Processed(item.landed, apply_rules(item.report, context_of(item.landed)))
+def validate_parsed(item: Processed, signatories: Signatories) -> Processed:
+    return Processed(item.landed, apply_rules(item.report, context_of(item.landed, signatories)))
 
 
-def _parse(args: tuple[Landed, frozenset[str]]) -> Processed:
+def _parse(args: tuple[Landed, Signatories]) -> Processed:
     return parse_landed(*args)
 
 
-def _process(args: tuple[Landed, frozenset[str]]) -> Processed:
-    return validate_parsed(parse_landed(*args))
+def _process(args: tuple[Landed, Signatories]) -> Processed:
+    return validate_parsed(parse_landed(*args), args[1])
 
 
-def parse_all(files: Iterable[Landed], known_signatories: frozenset[str], workers: int | None = None,
+def parse_all(files: Iterable[Landed], signatories: Signatories, workers: int | None = None,
               progress: Callable[[int], None] | None = None) -> list[Processed]:
     """Parse files with their plugins, in parallel when there are enough to pay for the processes."""
-    return _map(_parse, files, known_signatories, workers, progress)
+    return _map(_parse, files, signatories, workers, progress)
 
 
-def process(files: Iterable[Landed], known_signatories: frozenset[str], workers: int | None = None,
+def process(files: Iterable[Landed], signatories: Signatories, workers: int | None = None,
             progress: Callable[[int], None] | None = None) -> list[Processed]:
     """Parse and validate files (the floor the pipeline is measured against)."""
-    return _map(_process, files, known_signatories, workers, progress)
+    return _map(_process, files, signatories, workers, progress)
 
 
-def _map(fn, files, known_signatories, workers, progress) -> list[Processed]:
+def _map(fn, files, signatories, workers, progress) -> list[Processed]:
     files = list(files)
     workers = workers or min(2, os.cpu_count() or 1)
-    jobs = [(f, known_signatories) for f in files]
+    jobs = [(f, signatories) for f in files]
     out: list[Processed] = []
     if workers == 1 or len(files) < 40:
         results = map(fn, jobs)

@@ -112,6 +112,15 @@ def parse_register(text: str, name: str = "register") -> list[Signatory]:
     return signatories
 
 
+def registered_name(path: Path, slug: str) -> str | None:
+    """The signatory's name in the register at ``path``; None when it or the register is missing or
+    unreadable (a check that needs the name is then skipped)."""
+    try:
+        return next((s.name for s in load_register(path) if s.slug == slug), None)
+    except RegisterError:
+        return None
+
+
 def load_register(path: Path = DEFAULT_REGISTER) -> list[Signatory]:
     try:
         text = path.read_text(encoding="utf-8")

@@ -90,6 +90,23 @@ def _required(r: CanonicalReturn, _: ParseContext) -> Iterator[Finding]:
             yield pointer, f"Please give {what}; it is missing."
 
 
+def institution_key(name: str) -> str:
+    """A name with case, punctuation and a leading or inner "the" set aside."""
+    return re.sub(r"[^a-z0-9]+", " ", name.lower()).replace(" the ", " ").strip().removeprefix("the ")
+
+
+@rule("signatory.name_mismatch", "warning",
+      "The organisation named in the return is the signatory it was handed in for.")
+def _signatory_name(r: CanonicalReturn, context: ParseContext) -> Iterator[Finding]:
+    if not r.signatory_name or not context.signatory_name:
+        return
+    named, registered = institution_key(r.signatory_name), institution_key(context.signatory_name)
+    if named and registered and named not in registered and registered not in named:
+        yield "/signatory_name", (
+            f"The return names '{r.signatory_name}', but it was handed in for {context.signatory_name}. "
+            "Check that this is the right file; if the organisation's name has changed, tell the steering group.")
+
+
 @rule("email.format", "error", "The lead's e-mail address is well formed.")
 def _email(r: CanonicalReturn, _: ParseContext) -> Iterator[Finding]:
     if r.lead.email and not EMAIL_RE.match(r.lead.email):

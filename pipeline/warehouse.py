@@ -197,6 +197,11 @@ def flag_latest_valid(con: duckdb.DuckDBPyConnection) -> None:
     """)
 
 
+def signatory_names(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """The register as loaded into the warehouse: slug -> name."""
+    return dict(con.sql("SELECT slug, name FROM signatories").fetchall())
+
+
 def processed_ids(con: duckdb.DuckDBPyConnection) -> set[str]:
     return {row[0] for row in con.execute("SELECT submission_id FROM submissions").fetchall()}
 

@@ -19,7 +19,7 @@ SAMPLES = Path(__file__).resolve().parent.parent / "plugins" / "official_form" /
 NORTHGATE = SAMPLES / "example_return_northgate_stage1.docx"
 BLANK = SAMPLES / "self_assessment_form_stage1_blank.docx"
 RECEIVED = dt.date(2018, 12, 1)
-CONTEXT = ParseContext(stage=1, received=RECEIVED)
+CONTEXT = ParseContext(stage=1, signatory_name="University of Northgate", received=RECEIVED)
 
 
 @cache

@@ -431,11 +431,14 @@ def test_a_snapshot_published_before_pointers_is_still_read(tmp_path):
     assert legacy is not None and legacy.info.version == info.version and legacy.file == paths.snapshot
 
 
-def test_an_upload_naming_another_institution_is_flagged():
-    assert not data.same_institution("University of Northgate", "Imperial College London")
-    assert data.same_institution("The University of Glasgow", "University of Glasgow")
-    assert data.same_institution("imperial college london", "Imperial College London")
-    assert data.same_institution(None, "Imperial College London")  # no name given: another rule's business
+def test_an_upload_naming_another_institution_is_warned_about_at_the_name(home, tmp_path):
+    from pipeline.settings import Paths
+
+    result = data.check_upload(viewer(home, "inst"), EXAMPLE.name, EXAMPLE.read_bytes(), 1, Paths.from_env(tmp_path))
+    assert result.report.ok  # a warning: the file is handed in
+    [issue] = [i for i in result.report.issues if i.rule == "signatory.name_mismatch"]
+    assert issue.location == "table 1, row 1, column 2"  # the organisation's name in the Word form
+    assert "University of Northgate" in issue.message and "Imperial College London" in issue.message
 
 
 def test_the_server_s_watcher_runs_the_pipeline_when_a_file_is_handed_in(tmp_path):

@@ -127,6 +127,23 @@ def test_a_new_version_replaces_the_latest_valid_one(loaded, sector, tmp_path):
     assert versions == [(False, False), (True, True)]  # both kept, the newer one flagged
 
 
+def test_a_return_naming_another_institution_is_accepted_with_a_warning(sector, tmp_path):
+    from returns import NORTHGATE
+
+    paths = Paths.from_env(tmp_path / "home")
+    rows = read_manifest(sector)
+    land_sector(sector, paths, rows[:2])
+    landing.land_file(NORTHGATE, "imperial", 1, paths.landing, "test")  # the register says Imperial College London
+    assert run_pipeline(paths, quality=False).success
+    flagged = query(paths, """SELECT s.signatory, s.status, i.location FROM issues i JOIN submissions s USING (submission_id)
+                              WHERE i.rule = 'signatory.name_mismatch'""")
+    assert flagged == [("imperial", "accepted", "table 1, row 1, column 2")]
+
+
+def test_every_plugin_reads_the_name_each_synthetic_return_gives_its_signatory(loaded):
+    assert query(paths=loaded[0], sql="SELECT count(*) FROM issues WHERE rule = 'signatory.name_mismatch'") == [(0,)]
+
+
 def test_a_reader_holding_the_snapshot_is_not_disturbed_by_a_run(sector, tmp_path):
     paths = Paths.from_env(tmp_path / "home")
     rows = read_manifest(sector)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable
 
@@ -63,6 +64,8 @@ CASES: dict[str, tuple[Callable, Callable | None]] = {
     "action.due_ongoing": (lambda r: setattr(r.action_plan[0], "due", due("Ongoing", None)), None),
     "url.absolute": (lambda r: set_url(r, "www.northgate.example.ac.uk/tc"),
                      lambda r: set_url(r, "http://northgate.example.ac.uk")),
+    "signatory.name_mismatch": (lambda r: setattr(r, "signatory_name", "University of Southgate"),
+                                lambda r: setattr(r, "signatory_name", "The university of Northgate.")),
     "signoff.missing": (lambda r: setattr(r.sign_off.head, "date", None), None),
     "signoff.future": (lambda r: setattr(r.sign_off.lead, "date", CONTEXT.received + dt.timedelta(days=1)),
                        lambda r: setattr(r.sign_off.lead, "date", CONTEXT.received)),
@@ -92,6 +95,18 @@ def test_rule_passes_a_valid_return(rule_id):
     if keep:
         keep(ret)
     assert issues(ret, rule_id) == []
+
+
+def test_the_name_check_allows_for_how_names_are_written_and_needs_the_registered_name():
+    ret = northgate()
+    for written in ("UNIVERSITY OF NORTHGATE", "The University of Northgate", "University of Northgate (UoN)"):
+        ret.signatory_name = written
+        assert issues(ret, "signatory.name_mismatch") == [], written
+    ret.signatory_name = "Imperial College London"
+    [issue] = issues(ret, "signatory.name_mismatch")
+    assert "names 'Imperial College London'" in issue.message and "University of Northgate" in issue.message
+    unknown = dataclasses.replace(CONTEXT, signatory_name=None)  # e.g. `techbench validate` without --signatory
+    assert [i for i in rules.check(ret, unknown) if i.rule == "signatory.name_mismatch"] == []
 
 
 def test_missing_answers_are_each_named():

@@ -43,10 +43,6 @@ if uploaded is not None:
                  "(each with its place in the file below), then upload it again.", icon=":material/error:")
     if report.return_ is not None:
         r = report.return_
-        if not data.same_institution(r.signatory_name, data.signatory_name(snap, own)):
-            st.warning(f"The return names **{r.signatory_name}**, but it is handed in for "
-                       f"**{data.signatory_name(snap, own)}**: check that this is the right file.",
-                       icon=":material/help:")
         st.caption(f"What was read: {r.signatory_name or 'no institution name'}; "
                    f"{r.technicians.headcount if r.technicians.headcount is not None else 'no'} technicians in "
                    f"{len(r.technicians.areas)} areas; {len(r.registrations)} registers; {len(r.initiatives_since)} "

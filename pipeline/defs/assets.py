@@ -59,7 +59,7 @@ def raw_submissions(context: dg.AssetExecutionContext, techbench: TechbenchResou
 def parsed_returns(context: dg.AssetExecutionContext, techbench: TechbenchResource,
                    raw_submissions: list[landing.Landed]) -> list[warehouse.Processed]:
     with warehouse.connect(techbench.paths.warehouse) as con:
-        known = frozenset(r[0] for r in con.execute("SELECT slug FROM signatories").fetchall())
+        signatories = warehouse.signatory_names(con)
     done = 0
 
     def tick(n: int) -> None:
@@ -68,16 +68,18 @@ def parsed_returns(context: dg.AssetExecutionContext, techbench: TechbenchResour
         if ON_PROGRESS:
             ON_PROGRESS(done, len(raw_submissions))
 
-    parsed = process.parse_all(raw_submissions, known, workers=techbench.workers or None, progress=tick)
+    parsed = process.parse_all(raw_submissions, signatories, workers=techbench.workers or None, progress=tick)
     context.add_output_metadata({"parsed": len(parsed),
                                  "unreadable": sum(1 for p in parsed if p.report.return_ is None)})
     return parsed
 
 
 @dg.asset(group_name="returns", description="Parsed returns with the validation rules applied.")
-def validated_returns(context: dg.AssetExecutionContext,
+def validated_returns(context: dg.AssetExecutionContext, techbench: TechbenchResource,
                       parsed_returns: list[warehouse.Processed]) -> list[warehouse.Processed]:
-    validated = [process.validate_parsed(p) for p in parsed_returns]
+    with warehouse.connect(techbench.paths.warehouse) as con:
+        signatories = warehouse.signatory_names(con)
+    validated = [process.validate_parsed(p, signatories) for p in parsed_returns]
     rejected = Counter(i.rule for p in validated if not p.report.ok for i in p.report.errors)
     context.add_output_metadata({"accepted": sum(p.report.ok for p in validated),
                                  "rejected": sum(not p.report.ok for p in validated),
