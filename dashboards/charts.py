@@ -14,8 +14,13 @@ STATUS_COLOURS = {
 THEME_ORDER = [t.value for t in Theme]  # the four core themes, then Evaluating Impact
 
 
+def status_order(statuses: list[str]) -> list[str]:
+    """Statuses in the order of STATUS_COLOURS, any others after them."""
+    return [s for s in STATUS_COLOURS if s in statuses] + sorted(s for s in statuses if s not in STATUS_COLOURS)
+
+
 def _status_scale(statuses: list[str]) -> alt.Scale:
-    known = [s for s in STATUS_COLOURS if s in statuses] + [s for s in statuses if s not in STATUS_COLOURS]
+    known = status_order(statuses)
     return alt.Scale(domain=known, range=[STATUS_COLOURS.get(s, "#546e7a") for s in known])
 
 

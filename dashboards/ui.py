@@ -1,15 +1,28 @@
-"""Pieces of page shared by several views: a validation report, an action plan, contact details,
-a positions table."""
+"""Pieces of page shared by several views: counts by stage and status, a validation report, an
+action plan, contact details, a positions table."""
 
 from __future__ import annotations
 
 import polars as pl
 import streamlit as st
 
+from dashboards import charts
 from dashboards.charts import THEME_ORDER
 from dashboards.data import SubmissionDetail
 
 SEVERITY_LABEL = {"error": "Error", "warning": "Warning"}
+
+
+def status_counts(counts: pl.DataFrame, title: str) -> None:
+    """Counts by ``stage`` and ``status`` as stacked bars, and in figures below them: there a count
+    too small to draw ("<5" to all but the steering group) is still read."""
+    st.altair_chart(charts.status_by_stage(counts, title=title), width="stretch")
+    statuses = charts.status_order(counts["status"].unique().to_list())
+    figures = (counts.pivot(on="status", index="stage", values="shown", sort_columns=False)
+               .select("stage", *statuses).fill_null("0").sort("stage"))
+    with st.expander(f"{title} in figures"):
+        st.dataframe(figures, hide_index=True, width="stretch",
+                     column_config={"stage": "Stage", **{s: s.capitalize() for s in statuses}})
 
 
 def issues_table(issues: pl.DataFrame) -> None:

@@ -56,6 +56,11 @@ def texts(at: AppTest) -> str:
     return "\n".join(map(str, parts))
 
 
+def table_with(at: AppTest, column: str):
+    """The first table on the page that has ``column``."""
+    return next(d.value for d in at.dataframe if column in d.value.columns)
+
+
 def errors(at: AppTest) -> list[str]:
     return [e.value for e in at.error]
 
@@ -169,19 +174,34 @@ def test_steering_sees_exact_sector_figures_and_every_signatory(home):
     n = len(snap(home).query("SELECT slug FROM signatories"))
     assert at.metric[0].label == "Signatories" and at.metric[0].value == str(n)
     at = open_page("steering", "tracker")
-    table = at.dataframe[0].value
+    table = table_with(at, "signatory_name")
     assert "rounded" not in texts(at)
     at.multiselect[0].set_value(sorted(snap(home).query("SELECT DISTINCT status FROM bench_tracker")["status"])).run()
-    assert at.dataframe[0].value["signatory_name"].nunique() == n
-    assert len(table) <= len(at.dataframe[0].value)
+    assert table_with(at, "signatory_name")["signatory_name"].nunique() == n
+    assert len(table) <= len(table_with(at, "signatory_name"))
 
 
 def test_an_institution_sees_only_its_own_rows_in_the_tracker(home):
     at = open_page("institution", "tracker")
     at.multiselect[0].set_value(at.multiselect[0].options).run()
-    names = set(at.dataframe[0].value["signatory_name"])
+    names = set(table_with(at, "signatory_name")["signatory_name"])
     assert names == {"Imperial College London"}
     assert "rounded to the nearest 5" in texts(at)
+
+
+def test_the_status_counts_are_given_in_figures_exact_for_steering_and_rounded_for_others(home):
+    exact = snap(home).query("SELECT stage, status, count(*) AS n FROM bench_tracker GROUP BY ALL")
+    at = open_page("steering", "tracker")
+    figures = table_with(at, "stage")
+    assert any(e.label == "Signatories in figures" for e in at.expander)
+    for stage, status, n in exact.iter_rows():
+        assert figures.loc[figures["stage"] == stage, status].item() == str(n)
+    assert exact.filter(pl.col("n") < 5).height and exact.filter(pl.col("n") >= 5).height  # both kinds to check
+    at = open_page("institution", "tracker")
+    rounded = table_with(at, "stage")
+    for stage, status, n in exact.iter_rows():
+        shown = rounded.loc[rounded["stage"] == stage, status].item()
+        assert shown == ("<5" if n < 5 else str(5 * round(n / 5))), (stage, status, n, shown)
 
 
 def test_a_reviewer_sees_the_signatories_assigned_only(home):
@@ -190,7 +210,7 @@ def test_a_reviewer_sees_the_signatories_assigned_only(home):
     slugs = {s.split("|")[0] for s in home.assigned}
     expected = set(snap(home).query("SELECT name FROM signatories").filter(
         pl.Series(snap(home).query("SELECT slug FROM signatories")["slug"]).is_in(sorted(slugs)))["name"])
-    assert set(at.dataframe[0].value["signatory_name"]) == expected
+    assert set(table_with(at, "signatory_name")["signatory_name"]) == expected
 
 
 def test_institution_profile_shows_its_own_benchmarks_and_refuses_another_signatory(home):

@@ -4,7 +4,7 @@ spread, which themes plans cover, and how the sector moves across stages."""
 import polars as pl
 import streamlit as st
 
-from dashboards import charts, data
+from dashboards import charts, data, ui
 from dashboards.session import open_view
 
 frame = open_view("overview")
@@ -24,7 +24,7 @@ if viewer.role != "steering":
 left, right = st.columns(2)
 with left:
     st.subheader("Returns by stage and status")
-    st.altair_chart(charts.status_by_stage(data.returns_by_stage(snap, viewer)), width="stretch")
+    ui.status_counts(data.returns_by_stage(snap, viewer), "Returns")
 with right:
     st.subheader("Theme coverage")
     coverage = data.theme_coverage(snap, viewer)

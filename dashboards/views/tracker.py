@@ -5,16 +5,17 @@ signatories assigned to them, institutions their own, with the sector's totals r
 import polars as pl
 import streamlit as st
 
-from dashboards import charts, data
+from dashboards import data, ui
 from dashboards.session import open_view
 
 frame = open_view("tracker")
 viewer, snap = frame.viewer, frame.snap
 
 summary = data.tracker_summary(snap, viewer)
-st.altair_chart(charts.status_by_stage(summary, title="Signatories"), width="stretch")
+ui.status_counts(summary, "Signatories")
 if viewer.role != "steering":
-    st.caption("Sector counts are rounded to the nearest 5; counts under 5 are shown as “<5”.")
+    st.caption("Sector counts are rounded to the nearest 5; counts under 5 are shown as “<5” in the figures "
+               "(and drawn as 0).")
 
 rows = data.tracker(snap, viewer)
 if viewer.role != "steering":
