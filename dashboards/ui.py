@@ -11,6 +11,15 @@ from dashboards.charts import THEME_ORDER
 from dashboards.data import SubmissionDetail
 
 SEVERITY_LABEL = {"error": "Error", "warning": "Warning"}
+MISSING = "—"  # how a table shows a value that is not there
+
+
+def row_height(texts: pl.Series, chars_per_line: int, max_lines: int = 5) -> int | None:
+    """A row height at which the longest of ``texts`` wraps onto its lines (at most ``max_lines``),
+    rather than being cut off; None (one line) when every text fits."""
+    longest = texts.drop_nulls().cast(pl.String).str.len_chars().max() or 0
+    lines = min(-(-longest // chars_per_line), max_lines)
+    return lines * 19 + 18 if lines > 1 else None
 
 
 def status_counts(counts: pl.DataFrame, title: str) -> None:
@@ -32,7 +41,7 @@ def issues_table(issues: pl.DataFrame) -> None:
         return
     shown = issues.with_columns(pl.col("severity").replace_strict(SEVERITY_LABEL, default=pl.col("severity")))
     st.dataframe(shown.select("severity", "location", "message", "rule"), hide_index=True, width="stretch",
-                 column_config={"severity": st.column_config.TextColumn("Severity", width="small"),
+                 row_height=row_height(shown["message"], chars_per_line=60), column_config={"severity": st.column_config.TextColumn("Severity", width="small"),
                                 "location": st.column_config.TextColumn("Where in the file", width="medium"),
                                 "message": st.column_config.TextColumn("What to do", width="large"),
                                 "rule": st.column_config.TextColumn("Rule", width="small")})
@@ -50,8 +59,9 @@ def action_plan(actions: pl.DataFrame) -> None:
     counts = {t: actions.filter(pl.col("theme").fill_null("(no theme)") == t).height for t in themes}
     for tab, theme in zip(st.tabs([f"{t} ({counts[t]})" for t in themes]), themes, strict=True):
         with tab:
-            st.dataframe(actions.filter(pl.col("theme").fill_null("(no theme)") == theme).drop("theme"),
-                         hide_index=True, width="stretch",
+            rows = actions.filter(pl.col("theme").fill_null("(no theme)") == theme).drop("theme")
+            st.dataframe(rows, hide_index=True, width="stretch", placeholder=MISSING,
+                         row_height=row_height(pl.concat([rows["action"], rows["evidence"]]), chars_per_line=40),
                          column_config={"action": st.column_config.TextColumn("Action", width="large"),
                                         "owner": "Owner", "due": "Due", "evidence": "Evidence of success",
                                         "status": "Status"})

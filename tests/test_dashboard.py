@@ -478,3 +478,13 @@ def test_the_server_s_watcher_runs_the_pipeline_when_a_file_is_handed_in(tmp_pat
     assert messages[1].endswith("succeeded: 1 accepted, 0 rejected") and len(messages) == 2  # nothing run twice
     with open_snapshot(paths) as con:
         assert con.sql("SELECT submission_id, status FROM submissions").fetchall() == [(submission_id, "accepted")]
+
+
+def test_long_messages_get_rows_tall_enough_to_be_read_whole():
+    from dashboards.ui import row_height
+
+    assert row_height(pl.Series(["Please give the action plan."]), chars_per_line=60) is None  # one line
+    three = row_height(pl.Series(["short", "x" * 150, None]), chars_per_line=60)
+    five = row_height(pl.Series(["x" * 290]), chars_per_line=60)
+    assert three is not None and five is not None and three < five
+    assert row_height(pl.Series(["x" * 5000]), chars_per_line=60) == five  # capped at five lines

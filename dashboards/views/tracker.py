@@ -32,7 +32,7 @@ if search:
     shown = shown.filter(pl.col("signatory_name").str.to_lowercase().str.contains(search.lower(), literal=True))
 st.caption(f"{shown.height} of {rows.height} signatory-stages shown.")
 st.dataframe(
-    shown.drop("signatory", "submission_id"), hide_index=True, width="stretch",
+    shown.drop("signatory", "submission_id"), hide_index=True, width="stretch", placeholder=ui.MISSING,
     column_config={
         "signatory_name": "Signatory", "stage": "Stage", "status": "Status",
         "window_opens": st.column_config.DateColumn("Window opens", format="D MMM YYYY"),

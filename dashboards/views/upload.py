@@ -61,7 +61,7 @@ def submissions_status() -> None:
     if status.is_empty():
         st.caption("Nothing handed in yet.")
         return
-    st.dataframe(status, hide_index=True, width="stretch", column_config={
+    st.dataframe(status, hide_index=True, width="stretch", placeholder=ui.MISSING, column_config={
         "original_name": "File", "stage": "Stage", "received_at": "Handed in", "state": "State",
         "processed_at": "Processed", "errors": "Errors", "warnings": "Warnings"})
     st.caption("“Waiting for the pipeline” changes to accepted or rejected once the pipeline has processed the "
