@@ -35,20 +35,21 @@ def status_by_stage(frame: pl.DataFrame, count: str = "count", title: str = "Ret
     ).properties(height=260)
 
 
-def histogram(frame: pl.DataFrame, title: str, unit: str, highlight: float | None = None) -> alt.LayerChart | alt.Chart:
-    """Distribution of ``value`` across signatories; ``highlight`` draws one value as a rule."""
+def histogram(frame: pl.DataFrame, unit: str, highlight: float | None = None) -> alt.LayerChart | alt.Chart:
+    """Distribution of ``value`` across signatories; ``highlight`` draws one value as a rule.
+    (Charts here carry no title: the page names them, in text that wraps in a narrow column.)"""
     bars = alt.Chart(frame).mark_bar(opacity=0.85).encode(
-        x=alt.X("value:Q", bin=alt.Bin(maxbins=25), title=f"{title} ({unit})"),
+        x=alt.X("value:Q", bin=alt.Bin(maxbins=25), title=unit),
         y=alt.Y("count():Q", title="Signatories"),
-        tooltip=[alt.Tooltip("count():Q", title="Signatories")],
-    ).properties(height=200, title=title)
+        tooltip=[alt.Tooltip("value:Q", bin=True, title=unit), alt.Tooltip("count():Q", title="Signatories")],
+    ).properties(height=200)
     if highlight is None:
         return bars
     rule = alt.Chart(pl.DataFrame({"value": [highlight]})).mark_rule(color="#c62828", strokeWidth=2).encode(x="value:Q")
     return bars + rule
 
 
-def quartile_box(frame: pl.DataFrame, title: str, unit: str) -> alt.LayerChart:
+def quartile_box(frame: pl.DataFrame, unit: str) -> alt.LayerChart:
     """One metric's spread (``q1``, ``median``, ``q3``; optional ``own``): the middle half of the
     sector as a bar, its median as a tick, the viewer's own value as a point."""
     base = alt.Chart(frame).encode(y=alt.Y("group:N", title=None))
@@ -56,7 +57,7 @@ def quartile_box(frame: pl.DataFrame, title: str, unit: str) -> alt.LayerChart:
     low, high = min(values), max(values)
     pad = (high - low) * 0.08 or max(abs(high) * 0.05, 1)  # room for points at the edges, and for a single value
     box = base.mark_bar(height=18, opacity=0.35).encode(
-        x=alt.X("q1:Q", title=f"{title} ({unit})", scale=alt.Scale(domain=[low - pad, high + pad], nice=False)),
+        x=alt.X("q1:Q", title=unit, scale=alt.Scale(domain=[low - pad, high + pad], nice=False)),
         x2="q3:Q",
         tooltip=[alt.Tooltip("q1:Q", title="Lower quartile"), alt.Tooltip("median:Q", title="Median"),
                  alt.Tooltip("q3:Q", title="Upper quartile")])
@@ -64,16 +65,17 @@ def quartile_box(frame: pl.DataFrame, title: str, unit: str) -> alt.LayerChart:
     if "own" in frame.columns:
         layers.append(base.mark_point(filled=True, size=100, color="#c62828").encode(
             x="own:Q", tooltip=[alt.Tooltip("own:Q", title="Yours")]))
-    return alt.layer(*layers).properties(height=70, title=title)
+    return alt.layer(*layers).properties(height=70)
 
 
 def heatmap(frame: pl.DataFrame, x: str, y: str, value: str, title: str, fmt: str = ".0f") -> alt.LayerChart:
-    """A grid of ``value`` by ``x`` and ``y`` with the figure written in each cell."""
+    """A grid of ``value`` (0-100) by ``x`` and ``y`` with the figure written in each cell (so no
+    legend, which would take the width of a narrow column from the grid)."""
     base = alt.Chart(frame).encode(
         x=alt.X(f"{x}:N", title=x.replace("_", " ").capitalize(), sort=None, axis=alt.Axis(labelAngle=0)),
-        y=alt.Y(f"{y}:N", title=y.replace("_", " ").capitalize(), sort=THEME_ORDER if y == "theme" else None))
+        y=alt.Y(f"{y}:N", title=None, sort=THEME_ORDER if y == "theme" else None, axis=alt.Axis(labelLimit=200)))
     cells = base.mark_rect().encode(
-        color=alt.Color(f"{value}:Q", title=title, scale=alt.Scale(scheme="blues", domain=[0, 100])),
+        color=alt.Color(f"{value}:Q", legend=None, scale=alt.Scale(scheme="blues", domain=[0, 100])),
         tooltip=[f"{x}:N", f"{y}:N", alt.Tooltip(f"{value}:Q", title=title, format=fmt)])
     text = base.mark_text(baseline="middle").encode(
         text=alt.Text(f"{value}:Q", format=fmt),
@@ -81,18 +83,18 @@ def heatmap(frame: pl.DataFrame, x: str, y: str, value: str, title: str, fmt: st
     return (cells + text).properties(height=40 * frame[y].n_unique() + 40)
 
 
-def trend(frame: pl.DataFrame, title: str, unit: str) -> alt.LayerChart:
+def trend(frame: pl.DataFrame, unit: str) -> alt.LayerChart:
     """Median across stages with the interquartile band (``stage``, ``median``, ``q1``, ``q3``)."""
     base = alt.Chart(frame).encode(x=alt.X("stage:O", title="Stage", axis=alt.Axis(labelAngle=0)))
     band = base.mark_area(opacity=0.25).encode(y=alt.Y("q1:Q", title=unit), y2="q3:Q")
     line = base.mark_line(point=True).encode(y="median:Q", tooltip=["stage", "median", "q1", "q3", "n"])
-    return (band + line).properties(height=200, title=title)
+    return (band + line).properties(height=200)
 
 
 def positions(frame: pl.DataFrame, unit: str) -> alt.LayerChart:
     """One metric against each peer group: the group's 95% interval for its median (bar), the
     median (tick) and this signatory's value (point)."""
-    base = alt.Chart(frame).encode(y=alt.Y("group_label:N", title=None, sort=None))
+    base = alt.Chart(frame).encode(y=alt.Y("group_label:N", title=None, sort=None, axis=alt.Axis(labelLimit=320)))
     interval = base.mark_bar(height=12, opacity=0.35).encode(
         x=alt.X("median_low:Q", title=unit, scale=alt.Scale(zero=False)), x2="median_high:Q",
         tooltip=[alt.Tooltip("group_label:N", title="Group"), alt.Tooltip("median:Q", title="Median"),
@@ -101,7 +103,8 @@ def positions(frame: pl.DataFrame, unit: str) -> alt.LayerChart:
     median = base.mark_tick(thickness=3, size=16, color="black").encode(x="median:Q")
     value = base.mark_point(filled=True, size=90, color="#c62828").encode(
         x="value:Q", tooltip=[alt.Tooltip("value:Q", title="This signatory"), "quintile_label:N", "wording:N"])
-    return (interval + median + value).properties(height=32 * max(frame.height, 1) + 30)
+    # The height includes the x axis; rows closer than ~40 px make Vega hide overlapping group names.
+    return (interval + median + value).properties(height=44 * max(frame.height, 1) + 60)
 
 
 def grouped_bars(frame: pl.DataFrame, category: str, series: str, value: str, title: str) -> alt.Chart:
@@ -116,12 +119,12 @@ def grouped_bars(frame: pl.DataFrame, category: str, series: str, value: str, ti
     ).properties(height=260)
 
 
-def history(frame: pl.DataFrame, title: str, unit: str) -> alt.Chart:
+def history(frame: pl.DataFrame, unit: str) -> alt.Chart:
     """A signatory's value of one metric across stages (``stage``, ``value``)."""
     return alt.Chart(frame).mark_line(point=True).encode(
         x=alt.X("stage:O", title="Stage", axis=alt.Axis(labelAngle=0)),
         y=alt.Y("value:Q", title=unit), tooltip=["stage", "value"],
-    ).properties(height=180, title=title)
+    ).properties(height=180)
 
 
 def bar_counts(frame: pl.DataFrame, category: str, value: str, title: str) -> alt.Chart:

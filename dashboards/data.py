@@ -344,7 +344,7 @@ def theme_coverage(snap: Snapshot, viewer: Viewer) -> pl.DataFrame:
         SELECT p.stage, t.theme, count(*) AS n,
                100.0 * count(c.submission_id) / count(*) AS share
         FROM plans p CROSS JOIN themes t LEFT JOIN covered c ON c.submission_id = p.submission_id AND c.theme = t.theme
-        GROUP BY ALL ORDER BY p.stage, t.theme""", ([[t.value for t in CORE_THEMES]],))
+        GROUP BY ALL ORDER BY p.stage, t.theme""", ([t.value for t in CORE_THEMES],))
     if viewer.role != "steering":
         frame = frame.with_columns(share=pl.when(pl.col("n") >= disclosure.MIN_GROUP).then(pl.col("share")))
     return frame.drop("n")

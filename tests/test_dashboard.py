@@ -488,3 +488,23 @@ def test_long_messages_get_rows_tall_enough_to_be_read_whole():
     five = row_height(pl.Series(["x" * 290]), chars_per_line=60)
     assert three is not None and five is not None and three < five
     assert row_height(pl.Series(["x" * 5000]), chars_per_line=60) == five  # capped at five lines
+
+
+def test_theme_coverage_is_the_share_of_plans_with_an_action_on_each_core_theme(home):
+    from pipeline.schema import CORE_THEMES
+
+    s = snap(home)
+    coverage = data.theme_coverage(s, viewer(home, "steer"))
+    plans = s.query("SELECT submission_id, stage FROM submissions WHERE is_latest_valid")
+    actions = s.query("SELECT DISTINCT submission_id, theme FROM return_actions")
+    assert set(coverage["theme"]) == {t.value for t in CORE_THEMES}
+    for stage, theme, share in coverage.iter_rows():
+        in_stage = plans.filter(pl.col("stage") == stage)["submission_id"]
+        with_theme = actions.filter((pl.col("theme") == theme) & pl.col("submission_id").is_in(in_stage.implode()))
+        assert share == pytest.approx(100 * with_theme.height / in_stage.len()), (stage, theme)
+    assert coverage.height == 4 * plans["stage"].n_unique()
+    small = plans.group_by("stage").len().filter(pl.col("len") < 5)["stage"].to_list()
+    shown = data.theme_coverage(s, viewer(home, "inst"))
+    assert shown.filter(pl.col("stage").is_in(small))["share"].null_count() == 4 * len(small)  # withheld
+    assert shown.filter(~pl.col("stage").is_in(small))["share"].to_list() == \
+        coverage.filter(~pl.col("stage").is_in(small))["share"].to_list()

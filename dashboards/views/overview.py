@@ -38,9 +38,15 @@ if viewer.role == "steering":
     values = data.headline_values(snap, viewer)
     grid = st.columns(3)
     for i, m in enumerate(metrics.iter_rows(named=True)):
+        shown = values.filter(pl.col("metric") == m["metric"])
         with grid[i % 3]:
-            st.altair_chart(charts.histogram(values.filter(pl.col("metric") == m["metric"]), m["name"], m["unit"]),
-                            width="stretch")
+            st.markdown(f"**{m['name']}**")
+            if shown.is_empty():
+                st.caption("No accepted returns yet.")
+            elif shown["value"].n_unique() == 1:  # one bar says less than the sentence
+                st.caption(f"Every one of the {shown.height} signatories: {shown['value'][0]:g} {m['unit']}.")
+            else:
+                st.altair_chart(charts.histogram(shown, m["unit"]), width="stretch")
 else:
     stats = data.sector_table(snap, viewer, "group_stats").filter(pl.col("group_id") == data.ALL_GROUP)
     own = None
@@ -53,10 +59,11 @@ else:
         if own is not None and (value := own.filter(pl.col("metric") == m["metric"])).height:
             row = row.with_columns(own=pl.lit(value["value"][0]))
         with grid[i % 3]:
+            st.markdown(f"**{m['name']}**")
             if row.height and row["median"][0] is not None:
-                st.altair_chart(charts.quartile_box(row, m["name"], m["unit"]), width="stretch")
+                st.altair_chart(charts.quartile_box(row, m["unit"]), width="stretch")
             else:
-                st.caption(f"{m['name']}: withheld (fewer than 5 signatories).")
+                st.caption("Withheld (fewer than 5 signatories).")
     st.caption("Bars: the middle half of signatories; black tick: the median"
                + ("; red point: your latest return." if viewer.role == "institution" else "."))
 
@@ -66,5 +73,6 @@ grid = st.columns(3)
 for i, m in enumerate(metrics.iter_rows(named=True)):
     series = trends.filter(pl.col("metric") == m["metric"]).drop_nulls("median")
     with grid[i % 3]:
-        st.altair_chart(charts.trend(series, m["name"], m["unit"]), width="stretch")
+        st.markdown(f"**{m['name']}**")
+        st.altair_chart(charts.trend(series, m["unit"]), width="stretch")
 st.caption("Line: the sector median at each stage (latest accepted returns); band: lower to upper quartile.")

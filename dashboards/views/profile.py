@@ -67,7 +67,7 @@ with tabs[1]:
         metric_names = dict(zip(values["metric"], values["metric_name"], strict=False))
         metric = st.selectbox("Metric", list(metric_names), format_func=metric_names.get, key="history_metric")
         series = values.filter(pl.col("metric") == metric)
-        st.altair_chart(charts.history(series, metric_names[metric], series["unit"][0]), width="stretch")
+        st.altair_chart(charts.history(series, series["unit"][0]), width="stretch")
         st.dataframe(values.pivot("stage", index="metric_name", values="value", sort_columns=True)
                      .rename(lambda c: c if c == "metric_name" else f"Stage {c}").rename({"metric_name": "Metric"}),
                      hide_index=True, width="stretch")
