@@ -111,7 +111,7 @@ def grouped_bars(frame: pl.DataFrame, category: str, series: str, value: str, ti
     """Bars of ``value`` per ``category``, one colour per ``series`` (side by side)."""
     return alt.Chart(frame).mark_bar().encode(
         x=alt.X(f"{category}:N", title=None, sort=THEME_ORDER if category == "theme" else None,
-                axis=alt.Axis(labelAngle=0)),
+                axis=alt.Axis(labelAngle=0, labelLimit=200)),
         xOffset=f"{series}:N",
         y=alt.Y(f"{value}:Q", title=title),
         color=alt.Color(f"{series}:N", title=None, legend=alt.Legend(orient="bottom", labelLimit=400)),
