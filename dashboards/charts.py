@@ -131,4 +131,4 @@ def bar_counts(frame: pl.DataFrame, category: str, value: str, title: str) -> al
     return alt.Chart(frame).mark_bar().encode(
         y=alt.Y(f"{category}:N", title=None, sort="-x", axis=alt.Axis(labelLimit=300)),
         x=alt.X(f"{value}:Q", title=title, axis=alt.Axis(tickMinStep=1, format="d")),
-        tooltip=[f"{category}:N", f"{value}:Q"]).properties(height=24 * max(frame.height, 1) + 30)
+        tooltip=[f"{category}:N", f"{value}:Q"]).properties(height=30 * max(frame.height, 1) + 50)  # room for every label

@@ -29,7 +29,10 @@ else:
     shown = subs.filter((pl.col("errors") > 0) | (pl.col("warnings") > 0)) if only_problems else subs
     st.dataframe(shown.select("signatory_name", "stage", "status", "errors", "warnings", "original_name",
                               pl.col("received_at").dt.strftime("%Y-%m-%d %H:%M"), "plugin"), hide_index=True, width="stretch",
-                 column_config={"signatory_name": "Signatory", "original_name": "File", "received_at": "Received"})
+                 placeholder=ui.MISSING,
+                 column_config={"signatory_name": "Signatory", "stage": "Stage", "status": "Status", "errors": "Errors",
+                                "warnings": "Warnings", "original_name": "File", "received_at": "Received",
+                                "plugin": "Read by"})
     ids = shown["submission_id"].to_list()
     if ids:
         chosen = st.selectbox("Findings for", ids, format_func=data.submission_labels(shown).get,
@@ -58,7 +61,7 @@ if viewer.role == "steering":
                                     "result": "passed" if e["success"] else "FAILED",
                                     "unexpected": e["unexpected_count"],
                                     "examples": "; ".join(map(str, e["examples"][:3])), "error": e["error"]}
-                                   for e in rows]), hide_index=True, width="stretch")
+                                   for e in rows]), hide_index=True, width="stretch", placeholder=ui.MISSING)
         docs = data.data_docs_zip(paths(), viewer)
         if docs is not None:
             st.download_button("Download the Data Docs site (zip, open index.html)", docs, "techbench-data-docs.zip",
