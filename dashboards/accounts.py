@@ -34,11 +34,12 @@ from pathlib import Path
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from pipeline.landing import SLUG_RE
+
 ROLES = ("steering", "reviewer", "institution")
 MIN_PASSWORD_LENGTH = 10
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._@+-]{1,63}$")
-SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,59}$")  # as pipeline.register.Slug
-SUBMISSION_PATTERN = re.compile(r"^([a-z0-9][a-z0-9-]{0,59})\|(\d+)\|([0-9a-f]{64})$")
+SUBMISSION_PATTERN = re.compile(rf"^({SLUG_RE.pattern.strip('^$')})\|(\d+)\|([0-9a-f]{{64}})$")  # signatory|stage|sha256
 BUSY_TIMEOUT_MS = 30_000
 FILE_NAME = "app.sqlite3"
 
@@ -115,7 +116,7 @@ def check_new_user(username: str, role: str, signatory: str | None = None) -> st
         raise AccountError("an institution account needs the signatory it belongs to (--signatory SLUG)")
     if role == "steering" and signatory:
         raise AccountError("a steering account sees every signatory and is not bound to one: leave out the signatory")
-    if signatory is not None and not SLUG_PATTERN.match(signatory):
+    if signatory is not None and not SLUG_RE.match(signatory):
         raise AccountError(f"signatory {signatory!r} is not a slug (lowercase letters, digits and hyphens)")
     return name
 

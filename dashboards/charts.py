@@ -24,29 +24,25 @@ def _status_scale(statuses: list[str]) -> alt.Scale:
     return alt.Scale(domain=known, range=[STATUS_COLOURS.get(s, "#546e7a") for s in known])
 
 
-def status_by_stage(frame: pl.DataFrame, count: str = "count", title: str = "Returns") -> alt.Chart:
-    """Stacked bars: ``stage`` × ``status`` with a numeric ``count`` (and an optional ``shown`` text label)."""
-    tooltip = ["stage:O", "status:N", alt.Tooltip(("shown" if "shown" in frame.columns else count) + ":N", title=title)]
+def status_by_stage(frame: pl.DataFrame, title: str) -> alt.Chart:
+    """Stacked bars: ``stage`` × ``status``, the height ``count``, the tooltip ``shown`` (the count as
+    this viewer may see it)."""
     return alt.Chart(frame).mark_bar().encode(
         x=alt.X("stage:O", title="Stage", axis=alt.Axis(labelAngle=0)),
-        y=alt.Y(f"{count}:Q", title=title, stack="zero"),
+        y=alt.Y("count:Q", title=title, stack="zero"),
         color=alt.Color("status:N", title="Status", scale=_status_scale(frame["status"].unique().to_list())),
-        tooltip=tooltip,
+        tooltip=["stage:O", "status:N", alt.Tooltip("shown:N", title=title)],
     ).properties(height=260)
 
 
-def histogram(frame: pl.DataFrame, unit: str, highlight: float | None = None) -> alt.LayerChart | alt.Chart:
-    """Distribution of ``value`` across signatories; ``highlight`` draws one value as a rule.
-    (Charts here carry no title: the page names them, in text that wraps in a narrow column.)"""
-    bars = alt.Chart(frame).mark_bar(opacity=0.85).encode(
+def histogram(frame: pl.DataFrame, unit: str) -> alt.Chart:
+    """Distribution of ``value`` across signatories. (Charts here carry no title: the page names
+    them, in text that wraps in a narrow column.)"""
+    return alt.Chart(frame).mark_bar(opacity=0.85).encode(
         x=alt.X("value:Q", bin=alt.Bin(maxbins=25), title=unit),
         y=alt.Y("count():Q", title="Signatories"),
         tooltip=[alt.Tooltip("value:Q", bin=True, title=unit), alt.Tooltip("count():Q", title="Signatories")],
     ).properties(height=200)
-    if highlight is None:
-        return bars
-    rule = alt.Chart(pl.DataFrame({"value": [highlight]})).mark_rule(color="#c62828", strokeWidth=2).encode(x="value:Q")
-    return bars + rule
 
 
 def quartile_box(frame: pl.DataFrame, unit: str) -> alt.LayerChart:

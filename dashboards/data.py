@@ -117,13 +117,11 @@ class Viewer:
     def can_see_signatory(self, slug: str) -> bool:
         return self.store.can_see_signatory(self.user, slug)
 
-    @property
-    def disclosure_viewer(self) -> str | None:
-        """The signatory kept visible in sector tables: an institution's own; none for reviewers."""
-        return self.signatory if self.role == "institution" else None
-
 
 # --- reads ------------------------------------------------------------------------------------
+
+# Read with the tables disclosed together, so that pseudonyms are the same across them.
+REGISTER = ("_register", "SELECT slug, name FROM signatories")
 
 SECTOR_TABLES = {
     "positions": """
@@ -167,8 +165,8 @@ def signatory_positions(snap: Snapshot, viewer: Viewer, slug: str) -> pl.DataFra
     sql = SECTOR_TABLES["positions"].replace("ORDER BY", "WHERE p.signatory = ? ORDER BY")
     if viewer.role == "steering":
         return snap.query(sql, (slug,))
-    out = _disclosed(snap.file, snap.info.version, viewer.role, slug, ("positions", "_register"),
-                     (sql, "SELECT slug, name FROM signatories"), ((slug,), ()))
+    out = _disclosed(snap.file, snap.info.version, viewer.role, slug, ("positions", REGISTER[0]),
+                     (sql, REGISTER[1]), ((slug,), ()))
     return out["positions"]
 
 
@@ -187,10 +185,8 @@ def sector_tables(snap: Snapshot, viewer: Viewer, names: Sequence[str], keep: st
     sqls = tuple(SECTOR_TABLES[n] for n in names)
     if viewer.role == "steering":
         return {n: snap.query(s) for n, s in zip(names, sqls, strict=True)}
-    who = viewer.disclosure_viewer if viewer.role == "institution" else keep
-    # The register makes pseudonyms the same across the tables of one publication.
-    out = _disclosed(snap.file, snap.info.version, viewer.role, who, (*names, "_register"),
-                     (*sqls, "SELECT slug, name FROM signatories"))
+    who = viewer.signatory if viewer.role == "institution" else keep  # the signatory whose name is kept
+    out = _disclosed(snap.file, snap.info.version, viewer.role, who, (*names, REGISTER[0]), (*sqls, REGISTER[1]))
     return {n: out[n] for n in names}
 
 
@@ -276,9 +272,9 @@ def submission(snap: Snapshot, viewer: Viewer, submission_id: str) -> Submission
     )
 
 
-def issues(snap: Snapshot, viewer: Viewer) -> pl.DataFrame:
-    """Validation findings on the submissions this viewer may open."""
-    ids = submissions(snap, viewer)["submission_id"]
+def issues(snap: Snapshot, viewer: Viewer, signatory: str | None = None) -> pl.DataFrame:
+    """Validation findings on the submissions this viewer may open (of one signatory, if given)."""
+    ids = submissions(snap, viewer, signatory)["submission_id"]
     rows = snap.query("""SELECT i.submission_id, b.signatory, b.stage, i.severity, i.rule, i.location, i.message
                          FROM issues i JOIN submissions b USING (submission_id) ORDER BY i.submission_id, i.ordinal""")
     return rows.filter(pl.col("submission_id").is_in(ids.implode()))

@@ -6,11 +6,11 @@ Passwords are made afresh at each demo (never stored in the repository), printed
 
 from __future__ import annotations
 
-import os
 import secrets
 from dataclasses import dataclass
 
 from dashboards.accounts import AccountStore
+from dashboards.serve import write_private
 from pipeline.settings import Paths
 from pipeline.snapshot import open_snapshot
 
@@ -58,9 +58,7 @@ def create_demo_accounts(paths: Paths, reviews: int = 3) -> list[DemoLogin]:
     result = [DemoLogin(u, p, r, notes[r]) for u, p, r, _ in logins]
     path = paths.home / LOGINS_FILE
     path.unlink(missing_ok=True)
-    fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        fh.writelines(f"{d.username}\t{d.password}\t{d.role}\t{d.note}\n" for d in result)
+    write_private(path, "".join(f"{d.username}\t{d.password}\t{d.role}\t{d.note}\n" for d in result))
     return result
 
 

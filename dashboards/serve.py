@@ -26,15 +26,19 @@ APP = Path(__file__).resolve().parent / "app.py"
 log = logging.getLogger(__name__)
 
 
+def write_private(path: Path, text: str) -> None:
+    """Create ``path`` (it must not exist) readable by its owner only, and write ``text`` to it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with os.fdopen(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600), "w") as fh:
+        fh.write(text)
+
+
 def disclosure_salt(paths: Paths) -> str:
     if os.environ.get(SALT_VARIABLE):
         return os.environ[SALT_VARIABLE]
     path = paths.home / "disclosure_salt"
     if not path.is_file():
-        paths.home.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            fh.write(secrets.token_hex(32))
+        write_private(path, secrets.token_hex(32))
     return path.read_text().strip()
 
 

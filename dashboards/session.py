@@ -125,7 +125,8 @@ def open_view(key: str) -> Frame:
         st.error(f"“{view.title}” is not available to {ROLE_NAMES[viewer.role].lower()} accounts.")
         st.stop()
     st.title(view.title)
-    current = published(paths())
+    home = paths()
+    current = published(home)
     if current is None:
         if view.needs_snapshot:
             st.info("No data has been published yet: the pipeline publishes a snapshot after its first run.")
@@ -137,7 +138,7 @@ def open_view(key: str) -> Frame:
     if info.synthetic:
         st.warning("**SYNTHETIC DATA** — generated for demonstration and testing; these are not real "
                    "institutions' returns.", icon=":material/science:")
-    return Frame(viewer, Snapshot(paths(), current))
+    return Frame(viewer, Snapshot(home, current))
 
 
 def stop_if_denied(exc: Denied) -> None:

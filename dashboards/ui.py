@@ -41,7 +41,8 @@ def issues_table(issues: pl.DataFrame) -> None:
         return
     shown = issues.with_columns(pl.col("severity").replace_strict(SEVERITY_LABEL, default=pl.col("severity")))
     st.dataframe(shown.select("severity", "location", "message", "rule"), hide_index=True, width="stretch",
-                 row_height=row_height(shown["message"], chars_per_line=60), column_config={"severity": st.column_config.TextColumn("Severity", width="small"),
+                 row_height=row_height(shown["message"], chars_per_line=60),
+                 column_config={"severity": st.column_config.TextColumn("Severity", width="small"),
                                 "location": st.column_config.TextColumn("Where in the file", width="medium"),
                                 "message": st.column_config.TextColumn("What to do", width="large"),
                                 "rule": st.column_config.TextColumn("Rule", width="small")})
@@ -52,14 +53,14 @@ def action_plan(actions: pl.DataFrame) -> None:
     if actions.is_empty():
         st.info("The return has no action plan.")
         return
-    themes = [t for t in THEME_ORDER if t in set(actions["theme"].drop_nulls())]
-    themes += sorted(set(actions["theme"].drop_nulls()) - set(themes))
-    if actions["theme"].null_count():
-        themes.append("(no theme)")
-    counts = {t: actions.filter(pl.col("theme").fill_null("(no theme)") == t).height for t in themes}
-    for tab, theme in zip(st.tabs([f"{t} ({counts[t]})" for t in themes]), themes, strict=True):
+    no_theme = "(no theme)"
+    by_theme = actions.with_columns(pl.col("theme").fill_null(no_theme)).partition_by("theme", as_dict=True)
+    by_theme = {key[0]: rows.drop("theme") for key, rows in by_theme.items()}
+    themes = [t for t in THEME_ORDER if t in by_theme] + sorted(set(by_theme) - {*THEME_ORDER, no_theme})
+    themes += [no_theme] if no_theme in by_theme else []
+    for tab, theme in zip(st.tabs([f"{t} ({by_theme[t].height})" for t in themes]), themes, strict=True):
+        rows = by_theme[theme]
         with tab:
-            rows = actions.filter(pl.col("theme").fill_null("(no theme)") == theme).drop("theme")
             st.dataframe(rows, hide_index=True, width="stretch", placeholder=MISSING,
                          row_height=row_height(pl.concat([rows["action"], rows["evidence"]]), chars_per_line=40),
                          column_config={"action": st.column_config.TextColumn("Action", width="large"),
@@ -73,9 +74,9 @@ def contact(detail: SubmissionDetail, whose: str = "") -> None:
         return
     c = detail.contact
     with st.expander("Contact details (personal data)" + (f" — {whose}" if whose else ""), icon=":material/contact_mail:"):
-        st.markdown(f"**Lead:** {c['lead_name'] or '—'}  \n**E-mail:** {c['lead_email'] or '—'}  \n"
-                    f"**Phone:** {c['lead_phone'] or '—'}  \n**Signed off by:** {c['lead_signoff_name'] or '—'} "
-                    f"(lead), {c['head_signoff_name'] or '—'} (head of institution)")
+        c = {k: v or MISSING for k, v in c.items()}
+        st.markdown(f"**Lead:** {c['lead_name']}  \n**E-mail:** {c['lead_email']}  \n**Phone:** {c['lead_phone']}  \n"
+                    f"**Signed off by:** {c['lead_signoff_name']} (lead), {c['head_signoff_name']} (head of institution)")
 
 
 def positions_table(positions: pl.DataFrame) -> pl.DataFrame:

@@ -51,7 +51,7 @@ def figures(d: data.SubmissionDetail) -> list[str]:
     a = d.answers or {}
     values = [d.meta["status"], a.get("headcount"), a.get("fte"), d.registrations["count"].sum(), d.actions.height,
               d.initiatives.filter(pl.col("phase") == "since").height, f"{d.meta['errors']} / {d.meta['warnings']}"]
-    return ["—" if v is None else str(v) for v in values]
+    return [ui.MISSING if v is None else str(v) for v in values]
 
 
 figures = pl.DataFrame({"Figure": FIGURES, **{short[d.submission_id]: figures(d) for d in details}})
@@ -80,7 +80,7 @@ for theme in THEME_ORDER:
                 if rows.is_empty():
                     st.caption("No actions on this theme.")
                 for a in rows.iter_rows(named=True):
-                    st.markdown(f"- {a['action']}  \n  *{a['owner'] or 'no owner'} · due {a['due'] or '—'}*")
+                    st.markdown(f"- {a['action']}  \n  *{a['owner'] or 'no owner'} · due {a['due'] or ui.MISSING}*")
 
 st.subheader("Answers, question by question")
 for key, question in QUESTIONS:

@@ -90,14 +90,11 @@ with tabs[2]:
 with tabs[3]:
     if subs.is_empty():
         st.info("No submissions open to you for this signatory.")
+    found = data.issues(snap, viewer, slug)
     for row in subs.iter_rows(named=True):
-        try:
-            detail = data.submission(snap, viewer, row["submission_id"])
-        except data.Denied as exc:
-            stop_if_denied(exc)
         with st.expander(f"{data.submission_label(row)} — {row['errors']} errors, {row['warnings']} warnings",
                          expanded=row["status"] == "rejected"):
-            ui.issues_table(detail.issues)
+            ui.issues_table(found.filter(pl.col("submission_id") == row["submission_id"]))
 
 with tabs[4]:
     hesa = data.hesa_rows(snap, viewer, slug)

@@ -6,7 +6,7 @@ import polars as pl
 import streamlit as st
 
 from dashboards import charts, data, ui
-from dashboards.session import open_view, paths, stop_if_denied
+from dashboards.session import open_view, paths
 
 frame = open_view("quality")
 viewer, snap = frame.viewer, frame.snap
@@ -37,10 +37,7 @@ else:
     if ids:
         chosen = st.selectbox("Findings for", ids, format_func=data.submission_labels(shown).get,
                               key="quality_submission")
-        try:
-            ui.issues_table(data.submission(snap, viewer, chosen).issues)
-        except data.Denied as exc:
-            stop_if_denied(exc)
+        ui.issues_table(found.filter(pl.col("submission_id") == chosen))
 
 if viewer.role == "steering":
     st.subheader("Great Expectations on the published snapshot")
