@@ -40,8 +40,8 @@ def compute(frames: Frames, today: dt.date, cohorts: pl.DataFrame | None = None)
     cohorts = tracker.load_cohorts() if cohorts is None else cohorts
     with ThreadPoolExecutor(max_workers=2) as pool:
         plan_lineage = pool.submit(lineage.action_lineage, frames.actions, frames.returns)
-        deadlines = tracker.deadlines(frames.signatories, frames.submissions, cohorts)
-        values = metrics.metric_values(frames, deadlines)
+        track = tracker.tracker(frames.signatories, frames.submissions, cohorts, today)  # holds the deadlines too
+        values = metrics.metric_values(frames, track.select("signatory", "stage", "due"))
         latest = metrics.latest_values(values)
         headcounts = latest.filter(pl.col("metric") == "headcount").select("signatory", headcount=pl.col("value"))
         peer_groups, members = groups.peer_groups(frames.signatories, headcounts)
@@ -60,7 +60,7 @@ def compute(frames: Frames, today: dt.date, cohorts: pl.DataFrame | None = None)
             "positions": positions.select(pl.exclude(set(GROUP_STATS) - {"metric", "group_id"} | {"direction"})),
             "sector_trends": lineage.sector_trends(values),
             "hesa_reconciliation": hesa_reconciliation.reconcile(frames.returns, frames.signatories, frames.hesa),
-            "tracker": tracker.tracker(frames.signatories, frames.submissions, cohorts, today),
+            "tracker": track,
             "appendix_a_tags": tags,
             "appendix_a_adoption": tagging.adoption(tags, frames.returns),
         }

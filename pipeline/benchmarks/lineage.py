@@ -127,7 +127,7 @@ SIGNATORY_TREND_SCHEMA = {"signatory": pl.String, "metric": pl.String, "stage": 
 LINEAGE_SCHEMA = {"signatory": pl.String, "stage": pl.Int64, "ordinal": pl.Int64, "theme": pl.String,
                   "action": pl.String, "next_stage": pl.Int64, "outcome": pl.String, "matched_ordinal": pl.Int64,
                   "similarity": pl.Float64}
-OUTCOMES = ("done", "in progress", "dropped")
+OUTCOMES = DONE, IN_PROGRESS, DROPPED = ("done", "in progress", "dropped")
 
 
 # --- trends -------------------------------------------------------------------------------------
@@ -231,9 +231,9 @@ def _key_words(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
 
 def _outcome(status: pl.Expr) -> pl.Expr:
     s = status.str.strip_chars().str.to_lowercase()
-    return (pl.when(s == "done").then(pl.lit("done"))
-            .when(s == "dropped").then(pl.lit("dropped"))
-            .otherwise(pl.lit("in progress")))
+    return (pl.when(s == DONE).then(pl.lit(DONE))
+            .when(s == DROPPED).then(pl.lit(DROPPED))
+            .otherwise(pl.lit(IN_PROGRESS)))
 
 
 def _greedy(candidates: pl.DataFrame) -> pl.DataFrame:
@@ -305,7 +305,7 @@ def action_lineage(actions: pl.DataFrame, returns: pl.DataFrame) -> pl.DataFrame
         prev.join(matches, left_on="aid", right_on="prev", how="left")
         .with_columns(
             next_stage=pl.col("stage") + 1,
-            outcome=pl.when(pl.col("next").is_null()).then(pl.lit("dropped"))
+            outcome=pl.when(pl.col("next").is_null()).then(pl.lit(DROPPED))
             .otherwise(_outcome(pl.col("next_status"))),
             similarity=pl.col("sim"),
         )

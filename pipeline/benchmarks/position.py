@@ -79,6 +79,8 @@ from functools import lru_cache
 import numpy as np
 import polars as pl
 
+from pipeline.benchmarks.catalogue import DIRECTIONS
+
 MIN_VALUES_FOR_STATS = 5
 """Fewer non-null values than this in a group for a measure: no statistics, quintile or wording."""
 
@@ -87,7 +89,6 @@ CONFIDENCE = 0.95
 
 QUINTILE_LABELS = {5: "very high", 4: "high", 3: "medium", 2: "low", 1: "very low"}
 ABOVE, IN_LINE, BELOW = "materially above", "broadly in line", "materially below"
-DIRECTIONS = ("higher", "lower", "neither")  # as in pipeline.benchmarks.catalogue
 
 OUTPUT_SCHEMA = {
     "signatory": pl.String,
