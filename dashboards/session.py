@@ -12,12 +12,11 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from dashboards.accounts import AccountStore, SignInLocked, store_path
+from dashboards.accounts import ROLES, AccountStore, SignInLocked, store_path
 from dashboards.data import Denied, Snapshot, Viewer
 from pipeline.settings import Paths
 from pipeline.snapshot import published
 
-ALL_ROLES = ("steering", "reviewer", "institution")
 USER_KEY = "techbench_username"
 ROLE_NAMES = {"steering": "Steering group", "reviewer": "Peer reviewer", "institution": "Institution"}
 
@@ -28,7 +27,7 @@ class View:
     file: str  # relative to app.py
     title: str
     icon: str
-    roles: tuple[str, ...] = ALL_ROLES
+    roles: tuple[str, ...] = ROLES
     needs_snapshot: bool = True
 
 
