@@ -273,14 +273,13 @@ def demo(
     from pipeline.synthetic import read_manifest
 
     from pipeline.plugin_api import ParseContext
-    from pipeline.registry import Registry
     from pipeline.report import render
     from pipeline.validate import validate_path
 
     example = Path(__file__).resolve().parent.parent / "plugins" / "official_form" / "samples" / \
         "example_return_northgate_stage1.docx"
     typer.echo("1. What a lead sees: the shared example return, checked")
-    render(validate_path(example, Registry.from_entry_points(), context=ParseContext(stage=1)), Console())
+    render(validate_path(example, _registry(), context=ParseContext(stage=1)), Console())
     typer.echo("\n2. The sector: a SYNTHETIC sector is generated, handed in and run through the pipeline")
     paths = _paths(home)
     out = paths.home / "synthetic"

@@ -34,6 +34,7 @@ from typing import Any, get_args
 
 import duckdb
 
+from pipeline.landing import write_atomically
 from pipeline.plugin_api import Severity
 from pipeline.register import Nation, Signatory, SignatoryType
 from pipeline.schema import MAX_STAGE, ActionStatus, DatePrecision, Register, Theme
@@ -345,7 +346,7 @@ def _quiet_gx_loggers() -> None:
                 logger.setLevel(logging.WARNING)
 
 
-def _import_gx():
+def import_gx():
     """Import Great Expectations quietly: no analytics, its loggers at WARNING."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     _quiet_gx_loggers()
@@ -394,7 +395,7 @@ def run_quality_suite(con: duckdb.DuckDBPyConnection, out_dir: Path) -> QualityR
     frames = {t.name: con.sql(t.sql).df() for t in TABLES}
 
     importing = time.perf_counter()
-    gx = _import_gx()
+    gx = import_gx()
     import great_expectations.expectations as gxe
     from great_expectations.core.run_identifier import RunIdentifier
     from great_expectations.expectations.row_conditions import Column
@@ -432,6 +433,6 @@ def run_quality_suite(con: duckdb.DuckDBPyConnection, out_dir: Path) -> QualityR
         success=all(t.success for t in outcomes), tables=outcomes, data_docs_index=docs_dir / "index.html",
         results_path=out_dir / RESULTS_FILE, gx_version=gx.__version__, ran_at=now.isoformat(timespec="seconds"),
         seconds=round(time.perf_counter() - started, 3), gx_import_seconds=round(import_seconds, 3))
-    report.results_path.write_text(json.dumps(report.to_dict(), indent=1, ensure_ascii=False) + "\n",
-                                   encoding="utf-8")
+    # whole or not at all: the dashboard may be reading the previous one
+    write_atomically(report.results_path, (json.dumps(report.to_dict(), indent=1, ensure_ascii=False) + "\n").encode())
     return report

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import threading
 from collections import Counter
 from collections.abc import Callable
@@ -42,8 +41,10 @@ def run_pipeline(paths: Paths, workers: int | None = None, quality: bool = True,
     except duckdb.IOException as exc:
         raise PipelineBusy(f"the warehouse {paths.warehouse} is in use by another run ({exc})") from None
     selected = [c for c in checks.CHECKS if quality or c is not checks.great_expectations_suite]
-    if quality:  # Great Expectations takes seconds to import: do it while the files are parsed
-        threading.Thread(target=importlib.import_module, args=("great_expectations",), daemon=True).start()
+    if quality:  # Great Expectations takes seconds to import: do it (quietly) while the files are parsed
+        from pipeline.quality import import_gx
+
+        threading.Thread(target=import_gx, daemon=True).start()
     assets.ON_PROGRESS = on_progress
     try:
         result = dg.materialize(
