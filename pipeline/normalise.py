@@ -204,18 +204,23 @@ def parse_stage(value: object) -> int | None:
     return number if number is not None and 1 <= number <= MAX_STAGE else None
 
 
+#: Whole numbers are read up to 15 digits, as Excel keeps them exactly; a cell beyond that (a
+#: hand-made file can hold hundreds of digits) is a typing error, not a count the warehouse could hold.
+MAX_INT_DIGITS = 15
+
+
 def parse_int(value: object) -> int | None:
-    """'412', '1,204', 412.0 -> an integer; '412.5', 'about 400' -> None."""
+    """'412', '1,204', 412.0 -> an integer; '412.5', 'about 400', more than 15 digits -> None."""
     if isinstance(value, bool):
         return None
-    if isinstance(value, int):
-        return value
     if isinstance(value, float):
-        return int(value) if value.is_integer() else None
+        value = int(value) if value.is_integer() else None
+    if isinstance(value, int):
+        return value if abs(value) < 10 ** MAX_INT_DIGITS else None
     if value is None:
         return None
     t = str(value).strip().replace(",", "").replace(" ", "")
-    if m := re.fullmatch(r"([+-]?\d{1,15})(?:\.0+)?", t):
+    if m := re.fullmatch(rf"([+-]?\d{{1,{MAX_INT_DIGITS}}})(?:\.0+)?", t):
         return int(m[1])
     return None
 
@@ -224,7 +229,10 @@ def parse_float(value: object) -> float | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float):
-        number = float(value)
+        try:
+            number = float(value)
+        except OverflowError:  # an int of hundreds of digits
+            return None
     elif value is None:
         return None
     else:

@@ -240,6 +240,20 @@ def test_total_row_gives_the_headcount_and_a_wrong_total_is_reported_at_its_cell
     assert missing.location == "Technicians!B6"
 
 
+def test_a_numeric_cell_of_hundreds_of_digits_is_refused_at_its_cell(tmp_path):
+    """Excel cannot write one, but a hand-made file can; it must not reach the warehouse as a count."""
+    def marked(wb):
+        wb["Technicians"]["B3"] = 123456789
+
+    path = filled(tmp_path, "marked.xlsx", edit=marked)
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(tmp_path / "huge.xlsx", "w") as dst:
+        for item in src.infolist():
+            dst.writestr(item, src.read(item.filename).replace(b"<v>123456789</v>", b"<v>" + b"9" * 400 + b"</v>"))
+    report = validate(tmp_path / "huge.xlsx")
+    assert not report.ok
+    assert [i.location for i in issues(report, "parse.number")] == ["Technicians!B3"]
+
+
 def test_a_second_total_row_is_warned_about_and_the_first_is_the_total(tmp_path):
     def second_total(wb):  # a subtotal pasted under the TOTAL row
         wb["Technicians"]["A7"], wb["Technicians"]["B7"] = "Total", 200
