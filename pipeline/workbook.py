@@ -168,13 +168,14 @@ def read_metrics(b: ReturnBuilder, t: Table, parse: Callable[[Any], Any] = norma
 
 
 def read_technician_areas(b: ReturnBuilder, t: Table, is_total: Callable[[str], bool],
-                          summed: Iterable[str] = ("headcount", "fte")) -> int | None:
+                          summed: Iterable[str] = ("headcount", "fte"),
+                          noun: tuple[str, str] = ("area", "areas")) -> int | None:
     """/technicians/areas from the table's ``name``, ``headcount`` and ``fte`` columns, and the totals
     from its total row (the first row whose name ``is_total``; a second is warned about and ignored).
 
     Returns the total row, or None when there is none: the totals in ``summed`` are then the sums of
     the areas, when every area gives its figure (a reader that takes a total from a cell of its own
-    leaves it out of ``summed``)."""
+    leaves it out of ``summed``). ``noun``: what the workbook calls a row, singular and plural."""
     counts: list[int | None] = []
     ftes: list[float | None] = []
     area_rows: list[int] = []
@@ -199,7 +200,7 @@ def read_technician_areas(b: ReturnBuilder, t: Table, is_total: Callable[[str], 
         if not name:
             name = f"(row {r})"
             b.issue("row.incomplete", "warning", f"/technicians/areas/{i}/name", t.ref(r, "name"),
-                    "This row of technicians has no area name; please name the area.")
+                    f"This row of technicians has no {noun[0]} name; please name the {noun[0]}.")
         b.set(f"/technicians/areas/{i}/name", name, t.ref(r, "name"))
         counts.append(b.integer(f"/technicians/areas/{i}/headcount", t.get(r, "headcount"), t.ref(r, "headcount"),
                                 f"The headcount for '{name}'"))
@@ -211,7 +212,7 @@ def read_technician_areas(b: ReturnBuilder, t: Table, is_total: Callable[[str], 
         return total_row  # a total row gives the totals, even when it leaves them blank
 
     def span(col: str) -> str:
-        return f"{t.sheet.range_ref(area_rows[0], t.cols[col], area_rows[-1], t.cols[col])} (sum of the areas)"
+        return f"{t.sheet.range_ref(area_rows[0], t.cols[col], area_rows[-1], t.cols[col])} (sum of the {noun[1]})"
 
     for pointer, col, values, total in (("/technicians/headcount", "headcount", counts, sum),
                                         ("/technicians/fte", "fte", ftes, lambda v: round(sum(v), 2))):

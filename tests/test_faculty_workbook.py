@@ -294,6 +294,19 @@ def test_a_target_month_that_excel_turned_into_a_date_is_still_a_month():
     assert len(report.return_.action_plan) == len(synthetic_example().action_plan)
 
 
+def test_a_second_total_row_is_warned_about_and_not_read_as_a_faculty():
+    def second_total(wb):
+        ws = wb["Technical Staff by Faculty"]
+        row, col = find(ws, "All faculties")
+        ws.cell(row + 1, col).value, ws.cell(row + 1, col + 1).value = "Grand total", 1
+
+    report = validate(edited(second_total))
+    assert report.ok, report.errors
+    assert [a.name for a in report.return_.technicians.areas] == AREAS
+    [(field, location)] = located(report, "row.duplicate_total")
+    assert location.startswith(STAFF + "!A")
+
+
 def test_numbers_too_large_to_be_counts_are_reported_at_their_cells():
     def huge(wb):
         ws = wb["Technical Staff by Faculty"]

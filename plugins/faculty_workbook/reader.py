@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import html
 import io
-import math
 import re
 import zipfile
 from dataclasses import dataclass
@@ -26,7 +25,7 @@ from pipeline.plugin_api import WHOLE_FILE, ParseContext, ParseResult, PluginInf
 from pipeline.schema import Register, Theme
 from pipeline.cells import cell_text, sheet_ref
 from pipeline.workbook import (Table, add_registration, incomplete, open_workbook, read_metrics, read_sheet,
-                               read_stage, row_number)
+                               read_stage, read_technician_areas, row_number)
 from plugins.faculty_workbook import layout as L
 
 #: Largest ``xl/workbook.xml`` detect() will read (a real one is a few kB).
@@ -97,21 +96,6 @@ def confidence(data: bytes) -> float:
 
 
 blank = normalise.blank
-
-
-def _safe(parse):
-    """``parse`` that answers None (unreadable) instead of raising or giving inf/NaN: a cell with
-    hundreds of digits is a typing error to report at its cell, not a crash."""
-    def safe(value: Any) -> Any:
-        try:
-            result = parse(value)
-        except (ArithmeticError, ValueError):
-            return None
-        return result if result is None or math.isfinite(result) else None
-    return safe
-
-
-parse_int, parse_float = _safe(normalise.parse_int), _safe(normalise.parse_float)
 
 
 class Sheet(workbook.Sheet):
@@ -273,61 +257,9 @@ class FacultyWorkbookReader:
             return
         header, col = found
         self.b.at("/technicians", sheet.ref(header, col["name"]))
-        get = lambda r, name: sheet.get(r, col[name]) if name in col else None  # noqa: E731
         rows = [r for r in range(header + 1, sheet.rows + 1) if sheet.filled(r, col.values())]
-        counts: list[int | None] = []
-        ftes: list[float | None] = []
-        total_row = None
-        i = 0
-        for r in rows:
-            raw_name = cell_text(get(r, "name"))
-            name = "" if blank(raw_name) else str(raw_name).strip()
-            if L.key(name) in L.TOTAL_KEYS and total_row is None:
-                total_row = r
-                self._whole("/technicians/headcount", get(r, "headcount"), sheet.ref(r, col["headcount"]),
-                            f"The total headcount ('{name}')")
-                if "fte" in col:
-                    self._number("/technicians/fte", get(r, "fte"), sheet.ref(r, col["fte"]),
-                                 f"The total FTE ('{name}')")
-                continue
-            prefix = f"/technicians/areas/{i}"
-            if not name:
-                name = f"(row {r})"
-                self.b.issue("area.name", "warning", f"{prefix}/name", sheet.ref(r, col["name"]),
-                             "This row gives technical staff numbers but no faculty; name the faculty.")
-            self.b.set(f"{prefix}/name", name, sheet.ref(r, col["name"]))
-            counts.append(self._whole(f"{prefix}/headcount", get(r, "headcount"),
-                                      sheet.ref(r, col["headcount"]), f"The headcount for '{name}'"))
-            if "fte" in col:
-                ftes.append(self._number(f"{prefix}/fte", get(r, "fte"), sheet.ref(r, col["fte"]),
-                                         f"The FTE for '{name}'"))
-            i += 1
-        if total_row is not None:
-            return
-        # No total row: the total is the sum of the faculties, when every figure could be read.
-        area_rows = rows
-        if not area_rows:
-            self.b.at("/technicians/headcount", sheet.ref(header + 1, col["headcount"]))
-            return
-
-        def span(name: str) -> str:
-            return (f"{sheet.range_ref(area_rows[0], col[name], area_rows[-1], col[name])} "
-                    f"(sum of the faculties; no '{L.TOTAL_ROW}' row)")
-
-        self.b.at("/technicians/headcount", span("headcount"))
-        if counts and None not in counts:
-            self.b.set("/technicians/headcount", sum(counts), span("headcount"))
-        if ftes and None not in ftes:
-            self.b.set("/technicians/fte", round(sum(ftes), 2), span("fte"))
-
-    def _whole(self, pointer: str, raw: Any, where: str, what: str) -> int | None:
-        """``ReturnBuilder.integer``, safe from numbers too large to read."""
-        return self.b.parsed(pointer, raw, where, parse_int, f"{what} must be a whole number; found '{{raw}}'.",
-                             rule="parse.number")
-
-    def _number(self, pointer: str, raw: Any, where: str, what: str) -> float | None:
-        return self.b.parsed(pointer, raw, where, parse_float, f"{what} must be a number; found '{{raw}}'.",
-                             rule="parse.number")
+        read_technician_areas(self.b, Table(sheet, header, col, rows), lambda name: L.key(name) in L.TOTAL_KEYS,
+                              noun=("faculty", "faculties"))
 
     def _recognition(self) -> None:
         sheet = self.sheets.get("recognition")
@@ -344,7 +276,7 @@ class FacultyWorkbookReader:
         if regs:
             self._registrations(table(*regs))
         if metrics:
-            read_metrics(self.b, table(*metrics), parse_float)
+            read_metrics(self.b, table(*metrics))
 
     def _registrations(self, t: Table) -> None:
         i = 0
@@ -356,7 +288,7 @@ class FacultyWorkbookReader:
             if L.key(name) in L.TOTAL_KEYS:
                 continue
             count = row_number(self.b, t.get(r, "count"), t.ref(r, "count"),
-                               f"The number of technicians with {shown}", parse_int, "a whole number")
+                               f"The number of technicians with {shown}", normalise.parse_int, "a whole number")
             if count is None:
                 continue
             register = normalise.parse_register(name) if name else None
