@@ -21,6 +21,7 @@ account, so a disabled account loses access even while a session still holds its
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 import re
 import secrets
@@ -65,9 +66,19 @@ CREATE TABLE IF NOT EXISTS failed_sign_ins (
     at            REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS failed_sign_ins_by_user ON failed_sign_ins (username, at);
+CREATE TABLE IF NOT EXISTS sign_in_sessions (
+    token_hash    TEXT PRIMARY KEY,  -- sha256 of the cookie's token: the file alone signs nobody in
+    username      TEXT NOT NULL REFERENCES users (username) ON DELETE CASCADE,
+    created_at    REAL NOT NULL,
+    last_seen     REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS sign_in_sessions_by_user ON sign_in_sessions (username);
 """
 MAX_FAILURES = 5  # wrong passwords per username ...
 LOCKOUT_SECONDS = 15 * 60  # ... within this window lock the name for the rest of it
+IDLE_MINUTES = 30  # a signed-in session ends after this long without a step (TECHBENCH_SESSION_IDLE_MINUTES) ...
+MAX_HOURS = 12  # ... and this long after signing in, whatever (TECHBENCH_SESSION_MAX_HOURS)
+TOUCH_SECONDS = 30  # last_seen is written at most this often per session (a write per rerun is waste)
 
 
 class AccountError(Exception):
@@ -124,6 +135,24 @@ def check_new_user(username: str, role: str, signatory: str | None = None) -> st
 def check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise AccountError(f"the password must be at least {MIN_PASSWORD_LENGTH} characters long")
+
+
+def session_limits() -> tuple[float, float]:
+    """(idle, absolute) lifetimes of a signed-in session in seconds, from the environment."""
+    def number(name: str, default: float) -> float:
+        try:
+            value = float(os.environ.get(name, default))
+        except ValueError:
+            return default
+        return value if value > 0 else default
+
+    return (number("TECHBENCH_SESSION_IDLE_MINUTES", IDLE_MINUTES) * 60,
+            number("TECHBENCH_SESSION_MAX_HOURS", MAX_HOURS) * 3600)
+
+
+def token_hash(token: str) -> str:
+    """What the store keeps of a session token (and what a Streamlit session is bound to)."""
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _now() -> str:
@@ -231,6 +260,7 @@ class AccountStore:
         with self._write() as con:
             if con.execute("UPDATE users SET disabled = 1 WHERE username = ?", (name,)).rowcount == 0:
                 raise AccountError(f"there is no user '{name}'")
+            con.execute("DELETE FROM sign_in_sessions WHERE username = ?", (name,))  # signed out everywhere
         user = self.get_user(name)
         assert user is not None
         return user
@@ -243,31 +273,82 @@ class AccountStore:
             if con.execute("UPDATE users SET password_hash = ? WHERE username = ?", (password_hash, name)).rowcount == 0:
                 raise AccountError(f"there is no user '{name}'")
             con.execute("DELETE FROM failed_sign_ins WHERE username = ?", (name,))  # a new password: a fresh start
+            con.execute("DELETE FROM sign_in_sessions WHERE username = ?", (name,))  # and every session ends
 
     def authenticate(self, username: str, password: str) -> User | None:
         """The account if the password is right and the account is enabled, else ``None``.
 
         An unknown user costs one hash verification too, so timing does not tell which names exist.
-        After ``MAX_FAILURES`` wrong passwords for a name within ``LOCKOUT_SECONDS`` it raises
-        ``SignInLocked`` until the oldest of them is that old (online guessing is throttled)."""
+        Each attempt is counted as a failure *before* the (slow) password check, in the same write
+        transaction that reads the count, and forgiven only when it succeeds: so concurrent attempts
+        cannot all slip under the limit. After ``MAX_FAILURES`` failures for a name within
+        ``LOCKOUT_SECONDS`` it raises ``SignInLocked`` until the oldest of them is that old."""
         name = normalise_username(username)
         now = time.time()
-        with self._read() as con:
-            failures = con.execute("SELECT count(*), min(at) FROM failed_sign_ins WHERE username = ? AND at > ?",
-                                   (name, now - LOCKOUT_SECONDS)).fetchone()
+        with self._write() as con:
+            con.execute("DELETE FROM failed_sign_ins WHERE at <= ?", (now - LOCKOUT_SECONDS,))
+            failures, oldest = con.execute("SELECT count(*), min(at) FROM failed_sign_ins WHERE username = ?",
+                                           (name,)).fetchone()
+            if failures >= MAX_FAILURES:
+                minutes = max(1, round((oldest + LOCKOUT_SECONDS - now) / 60))
+                raise SignInLocked(f"Too many wrong passwords for this username: try again in about {minutes} minutes.")
+            con.execute("INSERT INTO failed_sign_ins (username, at) VALUES (?, ?)", (name, now))
             row = con.execute("SELECT username, role, signatory, disabled, created_at, password_hash FROM users "
                               "WHERE username = ?", (name,)).fetchone()
-        if failures[0] >= MAX_FAILURES:
-            minutes = max(1, round((failures[1] + LOCKOUT_SECONDS - now) / 60))
-            raise SignInLocked(f"Too many wrong passwords for this username: try again in about {minutes} minutes.")
         user = self._verify(name, password, row)
-        with self._write() as con:
-            if user is None:
-                con.execute("INSERT INTO failed_sign_ins (username, at) VALUES (?, ?)", (name, now))
-            else:
+        if user is not None:
+            with self._write() as con:
                 con.execute("DELETE FROM failed_sign_ins WHERE username = ?", (name,))
-            con.execute("DELETE FROM failed_sign_ins WHERE at <= ?", (now - LOCKOUT_SECONDS,))
         return user
+
+    # -- signed-in sessions (the dashboard's cookie) --------------------------------------------
+
+    def start_session(self, username: str) -> str:
+        """A new signed-in session for an enabled account; returns its token (for the cookie only:
+        the store keeps its hash)."""
+        name = normalise_username(username)
+        token = secrets.token_urlsafe(32)
+        now = time.time()
+        with self._write() as con:
+            row = con.execute("SELECT disabled FROM users WHERE username = ?", (name,)).fetchone()
+            if row is None or row[0]:
+                raise AccountError(f"'{name}' is not an active account")
+            con.execute("INSERT INTO sign_in_sessions (token_hash, username, created_at, last_seen) VALUES (?, ?, ?, ?)",
+                        (token_hash(token), name, now, now))
+        return token
+
+    def session_user(self, token: str | None, touch: bool = True) -> User | None:
+        """The enabled account a session token signs in, or ``None`` when the token is unknown, ended,
+        idle too long, too old, or its account is disabled or gone. ``touch`` records the step."""
+        if not token or len(token) > 256:
+            return None
+        digest, now = token_hash(token), time.time()
+        idle, absolute = session_limits()
+        with self._read() as con:
+            row = con.execute("SELECT u.username, u.role, u.signatory, u.disabled, u.created_at, s.created_at, "
+                              "s.last_seen FROM sign_in_sessions s JOIN users u USING (username) "
+                              "WHERE s.token_hash = ?", (digest,)).fetchone()
+        if row is None:
+            return None
+        if row[3] or now - row[5] > absolute or now - row[6] > idle:
+            self.end_session(token)
+            return None
+        if touch and now - row[6] > TOUCH_SECONDS:
+            with self._write() as con:
+                con.execute("UPDATE sign_in_sessions SET last_seen = ? WHERE token_hash = ?", (now, digest))
+        return self._user(row[:5])
+
+    def end_session(self, token: str | None) -> None:
+        """Sign out: the token signs nobody in any more (in any tab)."""
+        if token:
+            with self._write() as con:
+                con.execute("DELETE FROM sign_in_sessions WHERE token_hash = ?", (token_hash(token),))
+
+    def end_sessions(self, username: str) -> int:
+        """End every session of an account (``techbench users disable`` and a new password do it too)."""
+        with self._write() as con:
+            return con.execute("DELETE FROM sign_in_sessions WHERE username = ?",
+                               (normalise_username(username),)).rowcount
 
     def _verify(self, name: str, password: str, row) -> User | None:
         if row is None:

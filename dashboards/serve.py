@@ -22,7 +22,7 @@ from pipeline.benchmarks.disclosure import SALT_VARIABLE
 from pipeline.settings import Paths
 
 REPO = Path(__file__).resolve().parent.parent
-APP = Path(__file__).resolve().parent / "app.py"
+SERVER = Path(__file__).resolve().parent / "server.py"  # app.py behind techbench's sign-in gate
 log = logging.getLogger(__name__)
 
 
@@ -43,10 +43,10 @@ def disclosure_salt(paths: Paths) -> str:
 
 
 def streamlit_process(paths: Paths, port: int, address: str, **popen) -> subprocess.Popen:
-    """Start ``streamlit run dashboards/app.py`` for this home (from the repository root, so that
+    """Start ``streamlit run dashboards/server.py`` for this home (from the repository root, so that
     ``.streamlit/config.toml`` applies)."""
     env = os.environ | {"TECHBENCH_HOME": str(paths.home), SALT_VARIABLE: disclosure_salt(paths)}
-    command = [sys.executable, "-m", "streamlit", "run", str(APP), "--server.port", str(port),
+    command = [sys.executable, "-m", "streamlit", "run", str(SERVER), "--server.port", str(port),
                "--server.address", address, "--server.headless", "true", "--browser.gatherUsageStats", "false"]
     return subprocess.Popen(command, cwd=REPO, env=env, **popen)
 

@@ -1,8 +1,12 @@
-"""Signing in, the list of views and who may open each, and the frame every view starts with.
+"""Who is signed in, the list of views and who may open each, and the frame every view starts with.
 
 ``VIEWS`` is the one list both the navigation (``app.py``) and the views' own checks read: the
 menu shows a role only its views, and each view refuses a role not in its list even when reached
 directly (hidden navigation is not access control, DESIGN §4 item 10).
+
+The signed-in account comes from the sign-in session cookie (``dashboards.web``), read and checked
+against the account store on every run and every fragment run: never from Streamlit's session
+state, which a client that resumes a Streamlit session would inherit.
 """
 
 from __future__ import annotations
@@ -11,13 +15,15 @@ import datetime as dt
 from dataclasses import dataclass
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from dashboards.accounts import ROLES, AccountStore, SignInLocked, store_path
+from dashboards import web
+from dashboards.accounts import ROLES, AccountStore, store_path, token_hash
 from dashboards.data import Denied, Snapshot, Viewer
 from pipeline.settings import Paths
 from pipeline.snapshot import published
 
-USER_KEY = "techbench_username"
+SIGNED_IN_KEY = "techbench_sign_in"  # the token hash of the sign-in session this Streamlit session belongs to
 ROLE_NAMES = {"steering": "Steering group", "reviewer": "Peer reviewer", "institution": "Institution"}
 
 
@@ -62,40 +68,59 @@ def store() -> AccountStore:
     return _store(str(store_path(paths())))
 
 
+def request_cookies() -> dict[str, str]:
+    """The cookies of the browser connection this run serves (tests replace this function)."""
+    return dict(st.context.cookies)
+
+
+def _forget_session_state() -> None:
+    for key in list(st.session_state.keys()):
+        del st.session_state[key]
+
+
 def current_viewer() -> Viewer | None:
-    """The signed-in account, read from the store on every rerun (a disabled account is signed out)."""
-    username = st.session_state.get(USER_KEY)
-    if not username:
+    """The account whose live sign-in session cookie this connection carries, else ``None``.
+
+    A Streamlit session belongs to the sign-in that first ran it: if the cookie now names another
+    sign-in (or none), everything the session held is forgotten before anything is drawn."""
+    token = request_cookies().get(web.COOKIE)
+    user = store().session_user(token) if token else None
+    digest = token_hash(token) if user is not None else None
+    bound = st.session_state.get(SIGNED_IN_KEY)
+    if bound is not None and bound != digest:
+        _forget_session_state()
+    if user is None:
         return None
-    viewer = Viewer.load(store(), username)
-    if viewer is None:
-        st.session_state.pop(USER_KEY, None)
-    return viewer
+    st.session_state[SIGNED_IN_KEY] = digest
+    ctx = get_script_run_ctx()
+    if ctx is not None:
+        web.bind(ctx.session_id, digest)
+    return Viewer(user, store())
 
 
-def sign_in_page() -> None:
+def sign_in_link(message: str) -> None:
+    """Say why the page cannot be shown and link to the sign-in page (which returns here)."""
+    st.warning(message, icon=":material/lock:")
+    st.link_button("Sign in", web.SIGN_IN, type="primary", icon=":material/login:")
+
+
+def signed_out_page() -> None:
+    """Drawn when no live sign-in comes with the connection (the session ended while the page was open:
+    signed out in another tab, timed out, or the account disabled)."""
     st.title("techbench")
-    st.caption("Benchmarks of the Technician Commitment — sign in with the account the steering group gave you.")
-    with st.form("sign_in"):
-        username = st.text_input("Username", autocomplete="username")
-        password = st.text_input("Password", type="password", autocomplete="current-password")
-        submitted = st.form_submit_button("Sign in", type="primary")
-    if submitted:
-        try:
-            user = store().authenticate(username, password) if username and password else None
-        except SignInLocked as exc:
-            st.error(str(exc))
-            return
-        if user is None:
-            st.error("That username and password do not match an active account.")
-        else:
-            st.session_state[USER_KEY] = user.username
-            st.rerun()
+    sign_in_link("You are not signed in (your session has ended): please sign in again.")
+
+
+def download_link(label: str, kind: str, **params: str) -> None:
+    """A button that downloads a file made when clicked, for this sign-in only (``dashboards.web``)."""
+    digest = st.session_state.get(SIGNED_IN_KEY)
+    if digest is not None:
+        st.link_button(label, web.issue_ticket(digest, kind, **params), icon=":material/download:")
 
 
 def sign_out() -> None:
-    for key in list(st.session_state.keys()):
-        del st.session_state[key]
+    store().end_session(request_cookies().get(web.COOKIE))  # the cookie stops working in every tab
+    _forget_session_state()
 
 
 def sidebar(viewer: Viewer) -> None:
@@ -118,7 +143,7 @@ def open_view(key: str) -> Frame:
     view = BY_KEY[key]
     viewer = current_viewer()
     if viewer is None:
-        st.warning("Please sign in to continue.")
+        sign_in_link("Please sign in to continue.")
         st.stop()
     if viewer.role not in view.roles:
         st.error(f"“{view.title}” is not available to {ROLE_NAMES[viewer.role].lower()} accounts.")

@@ -7,6 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
+from dashboards import session, web
 from dashboards.accounts import AccountStore
 from pipeline.run import run_pipeline
 from pipeline.settings import Paths
@@ -57,3 +58,21 @@ def build_home(root: Path, signatories: int = 30, stages: int = 3, seed: int = 4
         store.assign("rev", submission_id)
     unassigned = [i for i in others if i not in assigned]
     return DashboardHome(paths, store, assigned, unassigned, own, other)
+
+
+# --- signing in under AppTest ----------------------------------------------------------------------
+# AppTest runs the app without a browser, so there is no cookie: the app reads the sign-in cookie
+# through ``session.request_cookies``, which in this test process returns ``COOKIES``.
+COOKIES: dict[str, str] = {}
+session.request_cookies = lambda: dict(COOKIES)
+
+
+def signed_in(username: str | None) -> str | None:
+    """Make the AppTest "browser" carry a new sign-in session of ``username`` (None: no cookie);
+    returns the session token."""
+    COOKIES.clear()
+    if username is None:
+        return None
+    token = AccountStore.for_paths(Paths.from_env()).start_session(username)
+    COOKIES[web.COOKIE] = token
+    return token

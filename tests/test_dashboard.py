@@ -14,11 +14,11 @@ import stat
 
 import polars as pl
 import pytest
-from dashboard_support import APP, EXAMPLE, INSTITUTION, OTHER_INSTITUTION, PASSWORD
+from dashboard_support import APP, COOKIES, EXAMPLE, INSTITUTION, OTHER_INSTITUTION, PASSWORD, signed_in
 from streamlit.testing.v1 import AppTest
 
 from dashboards import data
-from dashboards.session import USER_KEY, VIEWS, views_for
+from dashboards.session import SIGNED_IN_KEY, VIEWS, views_for
 from pipeline.benchmarks.export import FORMULA_START
 from pipeline.snapshot import published
 
@@ -34,8 +34,8 @@ def home(dashboard_home, monkeypatch):
 
 
 def open_page(role: str, key: str, query: dict[str, str] | None = None, user: str | None = None) -> AppTest:
+    signed_in(user or USERS[role])
     at = AppTest.from_file(str(APP), default_timeout=120)
-    at.session_state[USER_KEY] = user or USERS[role]
     at.run()
     at.switch_page(f"views/{key}.py")
     for k, v in (query or {}).items():
@@ -45,8 +45,8 @@ def open_page(role: str, key: str, query: dict[str, str] | None = None, user: st
 
 def run_view_directly(user: str, key: str) -> AppTest:
     """The view's script on its own, as if reached without the navigation."""
+    signed_in(user)
     at = AppTest.from_file(str(VIEWS_DIR / f"{key}.py"), default_timeout=120)
-    at.session_state[USER_KEY] = user
     return at.run()
 
 
@@ -77,42 +77,28 @@ def snap(home) -> data.Snapshot:
 
 # --- signing in -------------------------------------------------------------------------------
 
-def test_signing_in_checks_the_password_and_builds_the_role_s_navigation(home):
+def test_a_sign_in_session_builds_the_role_s_navigation(home):
+    signed_in("inst")
     at = AppTest.from_file(str(APP), default_timeout=60).run()
-    assert at.button[0].label == "Sign in" or any(b.label == "Sign in" for b in at.button)
-    at.text_input[0].input("inst")
-    at.text_input[1].input("wrong password!")
-    at.button[0].click().run()
-    assert errors(at) == ["That username and password do not match an active account."]
-    assert USER_KEY not in at.session_state
-    at.text_input[1].input(PASSWORD)
-    at.button[0].click().run()
-    assert at.session_state[USER_KEY] == "inst"
     assert not at.exception
     assert at.title[0].value == "Sector overview"  # the first view of the role's navigation
     at.switch_page("views/upload.py").run()  # registered for institutions
     assert at.title[0].value == "Upload a return"
 
 
-def test_the_sign_in_form_says_when_a_name_is_locked(home):
-    from dashboards.accounts import MAX_FAILURES
-
-    home.store.add_user("forgetful", PASSWORD, "reviewer")
+def test_without_a_live_sign_in_every_address_says_so_and_shows_nothing(home):
+    signed_in(None)
     at = AppTest.from_file(str(APP), default_timeout=60).run()
-    for _ in range(MAX_FAILURES):
-        at.text_input[0].input("forgetful")
-        at.text_input[1].input("not the password")
-        at.button[0].click().run()
-    at.text_input[1].input(PASSWORD)
-    at.button[0].click().run()
-    assert errors(at) and errors(at)[0].startswith("Too many wrong passwords for this username")
-    assert USER_KEY not in at.session_state
+    assert "You are not signed in" in texts(at) and not at.dataframe and not at.metric
+    COOKIES["techbench_session"] = "forged-token"
+    at.run()
+    assert "You are not signed in" in texts(at) and not at.dataframe and not at.metric
 
 
 @pytest.mark.parametrize("role", ["steering", "reviewer"])
 def test_upload_is_not_in_the_navigation_of_other_roles(home, role):
+    signed_in(USERS[role])
     at = AppTest.from_file(str(APP), default_timeout=60)
-    at.session_state[USER_KEY] = USERS[role]
     at.run()
     with pytest.raises(ValueError, match="Could not find a navigation page"):
         at.switch_page("views/upload.py")
@@ -127,10 +113,11 @@ def test_a_disabled_account_is_signed_out_at_its_next_step(home):
     home.store.add_user("leaver", PASSWORD, "steering")
     at = open_page("steering", "overview", user="leaver")
     assert at.title[0].value == "Sector overview"
+    at.session_state["kept"] = "what the signed-in session held"
     home.store.disable("leaver")
     at.run()
-    assert USER_KEY not in at.session_state
-    assert [b.label for b in at.button] == ["Sign in"]
+    assert SIGNED_IN_KEY not in at.session_state and "kept" not in at.session_state
+    assert "You are not signed in" in texts(at) and not at.dataframe and not at.metric
 
 
 # --- every view under every role ----------------------------------------------------------------
@@ -162,6 +149,7 @@ def test_a_view_refuses_a_role_not_allowed_even_when_reached_directly(home, role
 
 @pytest.mark.parametrize("key", [v.key for v in VIEWS])
 def test_a_view_asks_to_sign_in_when_nobody_is_signed_in(home, key):
+    signed_in(None)
     at = AppTest.from_file(str(VIEWS_DIR / f"{key}.py"), default_timeout=60).run()
     assert [w.value for w in at.warning] == ["Please sign in to continue."]
     assert not at.dataframe
@@ -266,7 +254,7 @@ def test_reviewer_compares_assigned_submissions_with_contact_details(home):
 def test_data_quality_shows_great_expectations_to_steering_only(home):
     at = open_page("steering", "quality")
     assert "Great Expectations on the published snapshot" in texts(at)
-    assert any(b.label.startswith("Download the Data Docs") for b in at.get("download_button"))
+    assert any(b.proto.label.startswith("Download the Data Docs") for b in at.get("link_button"))
     at = open_page("institution", "quality")
     assert "Great Expectations" not in texts(at)
     table = at.dataframe[0].value if at.dataframe else None
@@ -289,7 +277,7 @@ def test_downloads_are_disclosure_controlled_for_an_institution(home):
     assert "Imperial College London" in names
     others = names - {"Imperial College London"}
     assert others and all(n.startswith("Peer ") for n in others)
-    assert {b.label for b in at.get("download_button")} == {"Download CSV", "Download Excel"}
+    assert {b.proto.label for b in at.get("link_button")} == {"Download CSV", "Download Excel"}
     at = open_page("steering", "downloads")
     assert not any(n.startswith("Peer ") for n in at.dataframe[0].value["signatory_name"])
 

@@ -1,13 +1,10 @@
 """Downloads: benchmark tables as CSV or Excel, as this account may see them (disclosure control
 for all but the steering group), written so that no cell can run as a spreadsheet formula."""
 
-from functools import partial
-
 import streamlit as st
 
 from dashboards import data
-from dashboards.session import open_view
-from pipeline.benchmarks import export
+from dashboards.session import download_link, open_view
 
 TABLES = {
     "positions": "Positions: each signatory against each peer group, by metric",
@@ -34,11 +31,9 @@ name = st.selectbox("Table", list(TABLES), format_func=TABLES.get, key="download
 table = data.sector_table(snap, viewer, name)
 st.caption(f"{table.height:,} rows × {table.width} columns (first 200 shown).")
 st.dataframe(table.head(200), hide_index=True, width="stretch")
-stem = f"techbench-{name}-{snap.info.version}"
 c1, c2 = st.columns(2)
-# Files are written only when asked for (a callable is run on click): a large workbook takes seconds.
-c1.download_button("Download CSV", partial(export.to_bytes_csv, table, bom=True), f"{stem}.csv", mime="text/csv",
-                   icon=":material/download:", key="download_csv")
-c2.download_button("Download Excel", partial(export.to_bytes_xlsx, table, sheet=name), f"{stem}.xlsx",
-                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", icon=":material/download:",
-                   key="download_xlsx")
+# The file is made when the link is followed, for this sign-in only, and the link expires in minutes.
+with c1:
+    download_link("Download CSV", "sector_table", name=name, fmt="csv")
+with c2:
+    download_link("Download Excel", "sector_table", name=name, fmt="xlsx")

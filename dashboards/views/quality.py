@@ -6,7 +6,7 @@ import polars as pl
 import streamlit as st
 
 from dashboards import charts, data, ui
-from dashboards.session import open_view, paths
+from dashboards.session import download_link, open_view, paths
 
 frame = open_view("quality")
 viewer, snap = frame.viewer, frame.snap
@@ -59,7 +59,4 @@ if viewer.role == "steering":
                                     "unexpected": e["unexpected_count"],
                                     "examples": "; ".join(map(str, e["examples"][:3])), "error": e["error"]}
                                    for e in rows]), hide_index=True, width="stretch", placeholder=ui.MISSING)
-        docs = data.data_docs_zip(paths(), viewer)
-        if docs is not None:
-            st.download_button("Download the Data Docs site (zip, open index.html)", docs, "techbench-data-docs.zip",
-                               mime="application/zip", icon=":material/folder_zip:")
+        download_link("Download the Data Docs site (zip, open index.html)", "data_docs")

@@ -8,7 +8,7 @@ any parsing, with the zip limits."""
 import streamlit as st
 
 from dashboards import data, ui
-from dashboards.session import open_view, paths
+from dashboards.session import current_viewer, open_view, paths
 from pipeline.normalise import STAGE_CHOICES
 from pipeline.schema import MAX_STAGE
 
@@ -57,7 +57,13 @@ st.subheader("Your submissions")
 
 @st.fragment(run_every="5s")
 def submissions_status() -> None:
-    status = data.upload_status(paths(), viewer)
+    # The account is checked again on every refresh: a session that ended (signed out, timed out,
+    # disabled) gets nothing more, though the page stays open.
+    current = current_viewer()
+    if current is None:
+        st.warning("Your session has ended: reload the page to sign in again.")
+        return
+    status = data.upload_status(paths(), current)
     if status.is_empty():
         st.caption("Nothing handed in yet.")
         return
