@@ -4,8 +4,17 @@ browser tests (built once per test session: generating and running it takes a wh
 from __future__ import annotations
 
 import datetime as dt
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+import pytest
 
 from dashboards import session, web
 from dashboards.accounts import AccountStore
@@ -76,3 +85,52 @@ def signed_in(username: str | None) -> str | None:
     token = AccountStore.for_paths(Paths.from_env()).start_session(username)
     COOKIES[web.COOKIE] = token
     return token
+
+
+# --- the running server -----------------------------------------------------------------------------
+SERVER_START_S = 60
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+            return response.read().decode().strip() == "ok"
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+@contextmanager
+def served(paths: Paths, log_path: Path, env: dict[str, str] | None = None) -> Iterator[str]:
+    """The dashboard served as ``techbench serve`` serves it (without the pipeline watcher), on a free
+    port; yields its base URL. Fails the test with the server's log if it does not come up."""
+    import os
+
+    from dashboards.serve import stop, streamlit_process
+
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    saved = {k: os.environ.get(k) for k in env or {}}
+    os.environ.update(env or {})
+    try:
+        with open(log_path, "wb") as log:
+            process = streamlit_process(paths, port, "127.0.0.1", stdout=log, stderr=subprocess.STDOUT)
+    finally:
+        for k, v in saved.items():
+            os.environ.pop(k, None) if v is None else os.environ.__setitem__(k, v)
+    try:
+        deadline = time.monotonic() + SERVER_START_S
+        while not healthy(url):
+            if process.poll() is not None or time.monotonic() > deadline:
+                state = f"exited with status {process.returncode}" if process.poll() is not None else \
+                    f"did not answer {url}/_stcore/health within {SERVER_START_S} s"
+                pytest.fail(f"The dashboard server {state}. Its log:\n{log_path.read_text(errors='replace')}")
+            time.sleep(0.25)
+        yield url
+    finally:
+        stop(process)

@@ -62,7 +62,9 @@ class Browser:
         return "; ".join(f"{c.name}={c.value}" for c in self.jar)
 
     def sign_in(self, username: str, password: str, next_path: str = "/") -> Reply:
+        """Fill in and send the sign-in form (the form is fetched first, for its anti-forgery token)."""
         form = self.request("/signin")
+        assert form.status == 200, f"no sign-in form: {form.status} {form.headers.get('Location')}"
         csrf = re.search(r'name="csrf" value="([^"]+)"', form.text).group(1)
         body = urllib.parse.urlencode({"csrf": csrf, "username": username, "password": password}).encode()
         query = "" if next_path == "/" else "?next=" + urllib.parse.quote(next_path, safe="")
@@ -77,9 +79,10 @@ class Run:
     page_script_hash: str | None = None
     texts: list[str] = field(default_factory=list)  # every markdown, alert, heading and text body
     link_urls: list[str] = field(default_factory=list)
-    buttons: dict[str, str] = field(default_factory=dict)  # label -> widget id
+    widgets: dict[str, tuple[str, str]] = field(default_factory=dict)  # label -> (kind, widget id)
     fragments: list[str] = field(default_factory=list)  # ids of fragments that rerun themselves
     exceptions: list[str] = field(default_factory=list)
+    kinds: list[str] = field(default_factory=list)  # every element's kind, in order
 
     def shows(self, text: str) -> bool:
         return any(text in t for t in self.texts)
@@ -96,13 +99,14 @@ class AppSession:
         headers = {"Origin": browser.base}
         if with_cookies and browser.cookie_header():
             headers["Cookie"] = browser.cookie_header()
-        self.ws = connect(url, subprotocols=["streamlit", xsrf or "none"] + ([resume] if resume else []),
+        self._connection = connect(url, subprotocols=["streamlit", xsrf or "none"] + ([resume] if resume else []),
                           additional_headers=headers, max_size=None, open_timeout=30)
+        self.ws = self._connection.__enter__()
         self.session_id: str | None = None
         self.page_script_hash = ""
 
     def close(self) -> None:
-        self.ws.close()
+        self._connection.__exit__(None, None, None)
 
     def __enter__(self) -> AppSession:
         return self
@@ -150,12 +154,13 @@ def _collect(delta, run: Run) -> None:
     element = delta.new_element
     kind = element.WhichOneof("type")
     part = getattr(element, kind)
+    run.kinds.append(kind)
     if kind == "exception":
         run.exceptions.append(f"{part.type}: {part.message}\n" + "\n".join(part.stack_trace))
     elif kind == "link_button":
         run.link_urls.append(part.url)
-    elif kind == "button":
-        run.buttons[part.label] = part.id
+    if getattr(part, "id", "") and getattr(part, "label", ""):
+        run.widgets[part.label] = (kind, part.id)
     if hasattr(part, "body"):
         run.texts.append(part.body)
 

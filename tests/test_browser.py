@@ -14,12 +14,9 @@ They use a home of their own (the upload changes the published snapshot), not th
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
@@ -36,7 +33,6 @@ REPO = Path(__file__).resolve().parent.parent
 SCREENSHOTS = REPO / "test-output" / "screenshots"
 WIDTH, HEIGHT = 1400, 900
 WAIT_MS = 60_000  # generous: the machine may be slow, nothing here is a timing requirement
-SERVER_START_S = 60
 
 # The navigation each role sees (dashboards.session.VIEWS), in order; url paths in brackets.
 ALL_VIEWS = {"Sector overview": "overview", "Submission tracker": "tracker", "Institution profile": "profile",
@@ -75,41 +71,11 @@ def browser_home(tmp_path_factory) -> dashboard_support.DashboardHome:
     return dashboard_support.build_home(tmp_path_factory.mktemp("browser"), signatories=20, stages=2)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-            return response.read().decode().strip() == "ok"
-    except (urllib.error.URLError, OSError):
-        return False
-
-
 @pytest.fixture(scope="module")
 def server(browser_home, tmp_path_factory) -> Iterator[str]:
-    """``streamlit run dashboards/app.py`` on a free port for the browser home; yields its base URL."""
-    from dashboards.serve import stop, streamlit_process
-
-    log_path = tmp_path_factory.mktemp("server") / "streamlit.log"
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    with open(log_path, "wb") as log:
-        process = streamlit_process(browser_home.paths, port, "127.0.0.1", stdout=log, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + SERVER_START_S
-        while not healthy(url):
-            if process.poll() is not None or time.monotonic() > deadline:
-                state = f"exited with status {process.returncode}" if process.poll() is not None else \
-                    f"did not answer {url}/_stcore/health within {SERVER_START_S} s"
-                pytest.fail(f"The dashboard server {state}. Its log:\n{log_path.read_text(errors='replace')}")
-            time.sleep(0.25)
+    """The dashboard served for the browser home; yields its base URL."""
+    with dashboard_support.served(browser_home.paths, tmp_path_factory.mktemp("server") / "streamlit.log") as url:
         yield url
-    finally:
-        stop(process)
 
 
 @pytest.fixture(scope="module")
