@@ -1,8 +1,10 @@
-"""Taking a file in safely: size limits before reading, zip limits before inflating.
+"""Taking a file in safely: size limits before reading, zip limits before inflating, XML entity
+declarations refused before any XML parser sees them.
 
-Everything a user hands in passes through here before any plugin sees it, so the checks that
-protect memory (file size, zip bombs) and the plain-language rejections of files that are not
-returns at all (empty, encrypted, damaged) live in one place.
+Everything a user hands in passes through ``screen`` before any plugin sees it, whether it came
+from disk, the upload page or the pipeline, so the checks that protect memory (file size, zip
+bombs, XML bombs) and the plain-language rejections of files that are not returns at all (empty,
+encrypted, damaged) live in one place.
 """
 
 from __future__ import annotations
@@ -74,11 +76,7 @@ def read_source(path: Path, limits: Limits) -> SourceFile:
     except OSError as exc:
         raise Rejected("file.unreadable", f"The file could not be opened ({exc.strerror}).") from None
     if size > limits.max_file_bytes:
-        raise Rejected(
-            "file.too_large",
-            f"The file is {_human(size)}; the limit is {_human(limits.max_file_bytes)}. "
-            "Remove embedded images or attachments and try again.",
-        )
+        raise too_large(size, limits)
     try:
         with path.open("rb") as fh:
             # read(n) sets aside n bytes up front: ask for the file's size, not for the limit
@@ -92,9 +90,21 @@ def read_source(path: Path, limits: Limits) -> SourceFile:
     return SourceFile(name=path.name, data=data)
 
 
+def too_large(size: int, limits: Limits) -> Rejected:
+    return Rejected(
+        "file.too_large",
+        f"The file is {_human(size)}; the limit is {_human(limits.max_file_bytes)}. "
+        "Remove embedded images or attachments and try again.",
+    )
+
+
 def screen(source: SourceFile, limits: Limits) -> None:
-    """Reject files no plugin should be given: empty, encrypted, damaged or bomb-like zips."""
+    """Reject files no plugin should be given: too large, empty, encrypted, damaged, bomb-like
+    zips, and XML that declares entities. The one check every path into the readers goes through:
+    bytes from an upload are checked here exactly as a file read from disk is."""
     data = source.data
+    if len(data) > limits.max_file_bytes:
+        raise too_large(len(data), limits)
     if not data.removeprefix(UTF8_BOM).strip():  # Notepad's "empty" UTF-8 file is just a BOM
         raise Rejected("file.empty", "The file is empty.")
     if data.startswith(OLE_MAGIC):
@@ -105,11 +115,16 @@ def screen(source: SourceFile, limits: Limits) -> None:
         )
     if data.startswith(ZIP_MAGIC) or source.extension in {"docx", "xlsx", "zip"}:
         check_zip(data, limits)
+    elif _looks_like_xml(data):
+        scanner = _EntityScanner("The file")
+        for pos in range(0, len(data), MB):
+            scanner.feed(memoryview(data)[pos:pos + MB])
 
 
 def check_zip(data: bytes, limits: Limits) -> None:
     """Refuse zip bombs: too many parts, too large or too compressed by the central directory,
-    and parts that inflate to more than their declared size.
+    and parts that inflate to more than their declared size; and XML bombs: any part that
+    declares XML entities or a document type (see ``_EntityScanner``).
 
     Declared sizes alone are not enough: ``ZipFile.read`` inflates a member's whole compressed
     data in one go and only then cuts it to the declared size, so a part declared as 5 KB can
@@ -152,18 +167,65 @@ def check_zip(data: bytes, limits: Limits) -> None:
     if any(m.flag_bits & 0x1 for m in members):
         raise Rejected("file.encrypted_or_legacy", "The file is password-protected; remove the password and resend it.")
     for member in members:
-        _check_inflated_size(data, member)
+        _check_part(data, member)
 
 
 DAMAGED = ("The file is damaged or incomplete (it may have been cut short while uploading "
            "or copying). Save it again and resend it.")
 
 
-def _check_inflated_size(data: bytes, member: zipfile.ZipInfo) -> None:
-    """Inflate one part in steps of at most 1 MB and refuse it if it gives more than it declares."""
-    if member.compress_type == zipfile.ZIP_STORED:
-        return  # read as stored bytes, cut to the declared size: it cannot grow
-    if member.compress_type != zipfile.ZIP_DEFLATED:
+# Entities are how XML is made to explode while parsed: ten nested entities of ten references
+# each ("billion laughs") turn 20 KB into gigabytes, one large entity referenced many times does
+# the same quadratically, and an external entity (SYSTEM "file:///etc/passwd") reads the server's
+# files. Entities can only be declared inside a document type declaration, and Word, Excel and
+# LibreOffice never write either in a document's parts, so both are refused on sight, in every
+# part whatever its name (a reader parses a part by what the package says it is, not by its name),
+# in every encoding an XML parser accepts, before any parser is given the file. The parsers are
+# hardened as well (openpyxl parses through defusedxml; python-docx's lxml parser does not resolve
+# entities), but the refusal here does not depend on them and names the part.
+_DECLARATIONS = tuple(
+    (pattern.encode(encoding), what)
+    for encoding in ("utf-8", "utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be", "cp037")
+    for pattern, what in (("<!ENTITY", "entities"), ("<!DOCTYPE", "doctype"))
+)
+_LONGEST = max(len(p) for p, _ in _DECLARATIONS)
+_XML_STARTS = tuple(b.encode(e) for e in ("utf-8", "utf-16-le", "utf-16-be") for b in ("<?xml", "<!"))
+
+
+def _looks_like_xml(data: bytes) -> bool:
+    """Whether a file outside a zip is XML a reader might parse (HTML and the like are not)."""
+    head = data[:64]
+    for bom in (UTF8_BOM, b"\xff\xfe", b"\xfe\xff"):
+        head = head.removeprefix(bom)
+    return head.lstrip(b" \t\r\n\x00").startswith(_XML_STARTS)
+
+
+class _EntityScanner:
+    """Streams through a part in chunks (keeping only the last few bytes of the previous one) and
+    refuses it on the first entity or document type declaration."""
+
+    def __init__(self, where: str) -> None:
+        self.where, self.tail = where, b""
+
+    def feed(self, chunk) -> None:
+        window = self.tail + bytes(chunk)
+        for pattern, what in _DECLARATIONS:
+            if pattern in window:
+                raise Rejected("file.xml_entities", self._message(what))
+        self.tail = window[-(_LONGEST - 1):]
+
+    def _message(self, what: str) -> str:
+        declares = ("declares XML entities" if what == "entities"
+                    else "contains an XML document type declaration (DOCTYPE)")
+        return (f"{self.where} {declares}, which Word and Excel never write; this is how harmful "
+                "'XML bombs' look (and how they read files on the server), so the file is refused. "
+                "Open it in Word or Excel, save it again and resend it.")
+
+
+def _check_part(data: bytes, member: zipfile.ZipInfo) -> None:
+    """Read one part in steps of at most 1 MB, never keeping it: refuse it if it inflates to more
+    than it declares, or if it declares XML entities or a document type."""
+    if member.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
         raise Rejected("file.corrupt", "The file uses a kind of compression Word and Excel never use. "
                        "Open it in Word or Excel, save it again and resend it.")
     offset = member.header_offset
@@ -171,6 +233,13 @@ def _check_inflated_size(data: bytes, member: zipfile.ZipInfo) -> None:
         raise Rejected("file.corrupt", DAMAGED)
     name_len, extra_len = struct.unpack_from("<HH", data, offset + 26)
     start = offset + 30 + name_len + extra_len
+    scanner = _EntityScanner(f"The part '{member.filename[:80]}'")
+    if member.compress_type == zipfile.ZIP_STORED:
+        # read as stored bytes, cut to the declared size: it cannot grow
+        stored = memoryview(data)[start:start + member.compress_size]
+        for pos in range(0, len(stored), MB):
+            scanner.feed(stored[pos:pos + MB])
+        return
     compressed = memoryview(data)[start:start + member.compress_size]
     inflater = zlib.decompressobj(-zlib.MAX_WBITS)
     produced, step = 0, 64 * 1024
@@ -184,6 +253,8 @@ def _check_inflated_size(data: bytes, member: zipfile.ZipInfo) -> None:
                 f"The part '{member.filename[:80]}' says it holds {_human(member.file_size)} but holds "
                 "more; this is how harmful 'zip bombs' look, so the file is refused.",
             )
+        if chunk:
+            scanner.feed(chunk)
 
     try:
         for pos in range(0, len(compressed), step):

@@ -23,6 +23,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from pipeline.intake import Limits, Rejected, read_source, screen
 from pipeline.plugin_api import ParseContext, SourceFile
 from pipeline.synthetic import stable_bytes
 from plugins.mapped_workbook import plugin, reader, synthetic, writer
@@ -91,7 +92,13 @@ def main(argv: list[str]) -> int:
         if not found.mappings:
             return 1
         path = Path(rest[1])
-        source = SourceFile(name=path.name, data=path.read_bytes())
+        try:  # the same intake checks as every other way in (size, zip and XML bombs)
+            limits = Limits.from_env()
+            source = read_source(path, limits)
+            screen(source, limits)
+        except Rejected as rejected:
+            print(f"ERROR    {rejected.issue.location}: {rejected.issue.message}")
+            return 1
         mapping = found.mappings[0]  # read with this layout even if the sheets do not match
         result = reader.read(source, mapping, plugin.info(MappingSet([mapping], [])), ParseContext())
         for issue in result.issues:
