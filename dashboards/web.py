@@ -201,7 +201,7 @@ class Gate:
         await RedirectResponse(where, status_code=303, headers=NO_STORE)(scope, receive, send)
 
 
-NO_STORE = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
+NO_STORE = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin"}
 
 
 # --- the sign-in page -----------------------------------------------------------------------------

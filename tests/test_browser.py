@@ -280,3 +280,25 @@ def test_reviewer_is_refused_a_submission_not_assigned_to_them(page, browser_hom
     assert page.locator("h2", has_text="Headline figures").count() == 0  # nothing of the comparison shown
     assert_no_exception(page, "Compare submissions (reviewer)")
     screenshot(page, "reviewer-compare-refused")
+
+
+def test_signed_in_across_reloads_and_tabs_until_signing_out(page):
+    sign_in(page, "rev", "/tracker")  # a shared link opens its view once signed in
+    page.locator("h1", has_text="Submission tracker").wait_for()
+    cookie = next(c for c in page.context.cookies() if c["name"] == "techbench_session")
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Lax"
+    page.reload()  # reloading keeps the user signed in
+    page.locator("h1", has_text="Submission tracker").wait_for()
+    wait_idle(page)
+    other = page.context.new_page()  # so does a link opened in a new tab
+    other.goto("/methodology")
+    other.locator("h1", has_text="Methodology").wait_for()
+    wait_idle(other)
+    page.get_by_role("button", name="Sign out").click()
+    page.get_by_text("You are not signed in").wait_for()
+    other.locator('[data-testid="stSidebarNav"] a', has_text="Sector overview").click()  # its next step ...
+    other.get_by_text("You are not signed in").wait_for()  # ... finds the session ended
+    assert other.locator("h1", has_text="Sector overview").count() == 0
+    other.reload()  # the other tab is signed out too: its next page load is the sign-in form
+    other.get_by_role("button", name="Sign in").wait_for()
+    assert "/signin" in other.url
