@@ -163,9 +163,14 @@ def measure(role: str, key: str, title: str, repeat: int) -> dict:
            "warm": [], "ok": True, "error": None, "errors_shown": [], "info_shown": []}
     quiet = partial(streamlit.logger.set_log_level, "error")  # AppTest without a server warns of a missing runtime
     quiet()
+    from dashboards import session, web
+    from dashboards.accounts import AccountStore
+
+    # AppTest has no browser and so no cookie: the app reads this run's sign-in session from here.
+    token = AccountStore.for_paths(Paths.from_env()).start_session(USERS[role][0])
+    session.request_cookies = lambda: {web.COOKIE: token}
     at = AppTest.from_file(str(APP), default_timeout=120)
     quiet()
-    at.session_state["techbench_username"] = USERS[role][0]
     at.run()
     quiet()
     at.switch_page(f"views/{key}.py")
