@@ -240,3 +240,78 @@ def test_repeated_wrong_passwords_lock_the_name_for_a_while(store, monkeypatch):
         store.authenticate("alice", "wrong password")
     store.set_password("alice", PASSWORD + "!")  # a reset by the steering group unlocks the name
     assert store.authenticate("alice", PASSWORD + "!") is not None
+
+
+# --- sign-in sessions ---------------------------------------------------------------------------
+
+def test_a_sign_in_session_ends_when_idle_too_long_or_too_old(store, monkeypatch):
+    import dashboards.accounts as accounts
+
+    store.add_user("ann", PASSWORD, "steering")
+    now = [1_000_000.0]
+    monkeypatch.setattr(accounts.time, "time", lambda: now[0])
+    token = store.start_session("ann")
+    assert store.session_user(token).username == "ann"
+    idle, absolute = accounts.session_limits()
+    for _ in range(int(absolute // (idle / 2)) - 1):  # active every half idle period, until the absolute limit
+        now[0] += idle / 2
+        assert store.session_user(token) is not None
+    now[0] += idle / 2 + 1
+    assert store.session_user(token) is None  # too old, however active
+    token = store.start_session("ann")
+    now[0] += idle + 1
+    assert store.session_user(token) is None  # idle too long
+    assert store.session_user(token) is None and store.session_user("made-up") is None
+
+
+def test_session_limits_come_from_the_environment(monkeypatch):
+    from dashboards.accounts import session_limits
+
+    monkeypatch.setenv("TECHBENCH_SESSION_IDLE_MINUTES", "5")
+    monkeypatch.setenv("TECHBENCH_SESSION_MAX_HOURS", "not a number")
+    assert session_limits() == (300, 12 * 3600)
+
+
+def test_signing_out_disabling_and_a_new_password_end_sessions(store):
+    store.add_user("bob", PASSWORD, "reviewer")
+    first, second = store.start_session("bob"), store.start_session("bob")
+    store.end_session(first)
+    assert store.session_user(first) is None and store.session_user(second) is not None
+    store.set_password("bob", "another long password")
+    assert store.session_user(second) is None
+    third = store.start_session("bob")
+    store.disable("bob")
+    assert store.session_user(third) is None
+    with pytest.raises(AccountError):
+        store.start_session("bob")
+
+
+def test_the_store_keeps_a_hash_of_the_token_only(store, tmp_path):
+    store.add_user("cat", PASSWORD, "steering")
+    token = store.start_session("cat")
+    stored = b"".join(f.read_bytes() for f in tmp_path.glob("app.sqlite3*"))  # the WAL file too
+    assert store.session_user(token) is not None and token.encode() not in stored
+
+
+def test_concurrent_wrong_passwords_are_all_counted_before_any_is_checked(store):
+    from dashboards.accounts import MAX_FAILURES, SignInLocked
+
+    store.add_user("dan", PASSWORD, "steering")
+    outcomes: list[str] = []
+    start = threading.Barrier(4 * MAX_FAILURES)
+
+    def guess(i: int) -> None:
+        start.wait()
+        try:
+            outcomes.append("checked" if store.authenticate("dan", f"wrong {i}") is None else "in")
+        except SignInLocked:
+            outcomes.append("locked")
+
+    threads = [threading.Thread(target=guess, args=(i,)) for i in range(4 * MAX_FAILURES)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert outcomes.count("checked") <= MAX_FAILURES and "in" not in outcomes
+    with pytest.raises(SignInLocked):
+        store.authenticate("dan", PASSWORD)
