@@ -54,11 +54,13 @@ def _query(path: str, version: str, sql: str, params: tuple = ()) -> pl.DataFram
 
 # Bounded: a disclosed copy of the positions table is tens of MB at 1,000 signatories, one per viewer.
 @st.cache_resource(max_entries=32, ttl=3600, show_spinner=False)
-def _disclosed(path: str, version: str, role: str, viewer: str | None, names: tuple[str, ...],
+def _disclosed(path: str, version: str, role: str, viewer: str | None, account: str | None, names: tuple[str, ...],
                sqls: tuple[str, ...], params: tuple[tuple, ...] | None = None) -> dict[str, pl.DataFrame]:
+    """``viewer``: the signatory kept visible; ``account``: the reviewer, whose numbering of peers is
+    its own (part of the cache key, so that reviewers never share a copy)."""
     params = params or ((),) * len(names)
     tables = {name: _query(path, version, sql, p) for name, sql, p in zip(names, sqls, params, strict=True)}
-    return disclosure.disclose(tables, viewer, role)
+    return disclosure.disclose(tables, viewer, role, account=account)
 
 
 @dataclass(frozen=True)
@@ -117,6 +119,12 @@ class Viewer:
     def can_see_signatory(self, slug: str) -> bool:
         return self.store.can_see_signatory(self.user, slug)
 
+    @property
+    def pseudonym_account(self) -> str | None:
+        """Whose numbering of peers this viewer gets: a reviewer's own (by account); an institution's
+        is its signatory's, shared by its accounts."""
+        return self.user.username if self.role == "reviewer" else None
+
 
 # --- reads ------------------------------------------------------------------------------------
 
@@ -165,9 +173,10 @@ def signatory_positions(snap: Snapshot, viewer: Viewer, slug: str) -> pl.DataFra
     sql = SECTOR_TABLES["positions"].replace("ORDER BY", "WHERE p.signatory = ? ORDER BY")
     if viewer.role == "steering":
         return snap.query(sql, (slug,))
-    out = _disclosed(snap.file, snap.info.version, viewer.role, slug, ("positions", REGISTER[0]),
-                     (sql, REGISTER[1]), ((slug,), ()))
-    return out["positions"]
+    out = _disclosed(snap.file, snap.info.version, viewer.role, slug, viewer.pseudonym_account,
+                     ("positions", REGISTER[0]), (sql, REGISTER[1]), ((slug,), ()))
+    # every row is the signatory's own, kept visible with exact values: numbers again, for the chart
+    return out["positions"].with_columns(pl.col("value").cast(pl.Float64))
 
 
 def sector_table(snap: Snapshot, viewer: Viewer, name: str, keep: str | None = None) -> pl.DataFrame:
@@ -186,7 +195,8 @@ def sector_tables(snap: Snapshot, viewer: Viewer, names: Sequence[str], keep: st
     if viewer.role == "steering":
         return {n: snap.query(s) for n, s in zip(names, sqls, strict=True)}
     who = viewer.signatory if viewer.role == "institution" else keep  # the signatory whose name is kept
-    out = _disclosed(snap.file, snap.info.version, viewer.role, who, (*names, REGISTER[0]), (*sqls, REGISTER[1]))
+    out = _disclosed(snap.file, snap.info.version, viewer.role, who, viewer.pseudonym_account,
+                     (*names, REGISTER[0]), (*sqls, REGISTER[1]))
     return {n: out[n] for n in names}
 
 
@@ -332,18 +342,17 @@ def tracker_summary(snap: Snapshot, viewer: Viewer) -> pl.DataFrame:
 
 def theme_coverage(snap: Snapshot, viewer: Viewer) -> pl.DataFrame:
     """For each stage and core theme: the share (%) of accepted plans with at least one action on it.
-    Withheld (null) for all but steering where fewer than 5 plans are behind it."""
+    For all but steering it is worked out from the rounded counts (an exact 27/28 = 96.43% gives the
+    counts away) and withheld where fewer than 5 plans are behind it or 1-4 plans cover the theme."""
     frame = snap.query("""
         WITH plans AS (SELECT submission_id, stage FROM submissions WHERE is_latest_valid),
              themes AS (SELECT unnest(?::VARCHAR[]) AS theme),
              covered AS (SELECT DISTINCT submission_id, theme FROM return_actions)
-        SELECT p.stage, t.theme, count(*) AS n,
-               100.0 * count(c.submission_id) / count(*) AS share
+        SELECT p.stage, t.theme, count(*) AS n, count(c.submission_id) AS covered
         FROM plans p CROSS JOIN themes t LEFT JOIN covered c ON c.submission_id = p.submission_id AND c.theme = t.theme
         GROUP BY ALL ORDER BY p.stage, t.theme""", ([t.value for t in CORE_THEMES],))
-    if viewer.role != "steering":
-        frame = frame.with_columns(share=pl.when(pl.col("n") >= disclosure.MIN_GROUP).then(pl.col("share")))
-    return frame.drop("n")
+    share = pl.col("covered") / pl.col("n") if viewer.role == "steering" else disclosure.rounded_share("covered", "n")
+    return frame.select("stage", "theme", (100.0 * share).alias("share"))
 
 
 def headline_metrics(snap: Snapshot) -> pl.DataFrame:

@@ -57,7 +57,7 @@ else:
     for i, m in enumerate(metrics.iter_rows(named=True)):
         row = stats.filter(pl.col("metric") == m["metric"]).select("q1", "median", "q3").with_columns(group=pl.lit("Sector"))
         if own is not None and (value := own.filter(pl.col("metric") == m["metric"])).height:
-            row = row.with_columns(own=pl.lit(value["value"][0]))
+            row = row.with_columns(own=pl.lit(value["value"].cast(pl.Float64)[0]))  # its own value: exact text
         with grid[i % 3]:
             st.markdown(f"**{m['name']}**")
             if row.height and row["median"][0] is not None:

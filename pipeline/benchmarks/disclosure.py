@@ -7,25 +7,38 @@ applies the same kind of protection HESA and OpenSAFELY apply to their statistic
 - **Peers are anonymised.** Every other signatory becomes "Peer 1", "Peer 2", …; an institution
   still sees its own name. The numbers are given in a scrambled order decided by a secret key, so
   "Peer 1" is not the first name in the alphabet, and the same peer keeps the same number across
-  the tables of one publication. Rows are put in "Peer" order, so the order of a table cannot give
-  names away either. Things that would give a peer away on their own — its web address, UKPRN,
-  input format, the free text of its plan, the file identifier — are removed for peers.
+  the tables of one publication. Each institution and each peer reviewer has a numbering of its
+  own, so someone who recognises a peer cannot tell anyone else its number. Rows are put in "Peer"
+  order, so the order of a table cannot give names away either. Things that would give a peer
+  away on their own — its web address, UKPRN, input format, the free text of its plan, the file
+  identifier — are removed for peers.
 - **Small counts are hidden, others rounded.** A count of 1, 2, 3 or 4 is shown as "<5"; 0 stays 0
   (there is nothing to protect); every other count is rounded to the nearest 5 (7 is shown as 5, 8
-  as 10, 12 as 10, 13 as 15). A share ("38% of signatories") is worked out from the rounded counts
-  and is withheld when its count is "<5". An institution sees its own counts exactly.
+  as 10, 12 as 10, 13 as 15). That holds for every count about peers: sizes of groups, and each
+  peer's technician headcount and numbers of actions and initiatives. A peer's change in such a
+  count since the previous stage, and its distance from the group median, are withheld: with the
+  median beside it, they would give the exact count back. A share ("38% of signatories", "96% of
+  plans cover the theme") is worked out from the rounded counts and is withheld when its count is
+  "<5" or fewer than 5 are behind it. An institution sees its own counts exactly.
+- **Nothing that links a peer to public data.** HESA publishes each provider's staff figures by
+  academic year, and the register of signatories is public, with the signing dates from which each
+  stage's window and due date follow. Beside "Peer 3", a HESA figure with its year, or a due date,
+  could be looked up in those public lists to find out who Peer 3 is — and rounding does not
+  prevent it (HESA rounds its own figures to 5). So for peers the HESA figures (the technician
+  proxy, its academic year, and the ratio and reading worked out from them) and every date
+  (window opening, due date, date submitted) are withheld. An institution sees its own.
 - **No group figure from fewer than 5 signatories.** A median, quartile, interval, quintile or its
   wording ("high", "broadly in line") is blank when the group behind it has fewer than 5 members:
   with 3 peers, a median is one peer's figure.
 - **No personal data.** Names, e-mail addresses and phone numbers of institutional leads and the
   names on the sign-offs are never in anything published to anyone but the steering group.
 
-**Technically.** ``disclose(tables, viewer, role, salt=...)`` is the single entry point; ``role``
-is ``"steering"`` (tables returned unchanged), ``"institution"`` (``viewer`` = its own slug,
-required) or ``"reviewer"`` (``viewer`` = the one signatory left visible, e.g. the submission
-under review, or ``None`` for none). Reviewers and institutions get the same control. Columns are
-recognised by name (the constants below); a table with other count columns names them in
-``counts={table: [...]}``. For each table, in this order:
+**Technically.** ``disclose(tables, viewer, role, salt=..., account=...)`` is the single entry
+point; ``role`` is ``"steering"`` (tables returned unchanged), ``"institution"`` (``viewer`` = its
+own slug, required) or ``"reviewer"`` (``viewer`` = the one signatory left visible, e.g. the
+submission under review, or ``None`` for none; ``account`` = the reviewer's account). Reviewers
+and institutions get the same control. Columns are recognised by name (the constants below); a
+table with other count columns names them in ``counts={table: [...]}``. For each table, in this order:
 
 1. Personal data dropped: ``PERSONAL_COLUMNS`` and any column whose name contains ``email``,
    ``phone`` or ``telephone``, or ends in ``signoff_name`` / ``sign_off_name``.
@@ -48,19 +61,31 @@ recognised by name (the constants below); a table with other count columns names
    separate display column) so that a published count is never mistaken for missing (null) or
    zero, and every cell of one column has one type. In a table that identifies signatories, the
    viewer's own rows keep their exact counts (as text) — except group sizes (``n``,
-   ``signatories``, …), which are about peers too.
+   ``signatories``, …), which are about peers too. In a table of metric values (``metric`` and a
+   numeric ``value``: positions, metric values), ``value`` becomes String the same way: on rows of
+   a count metric (``COUNT_METRICS``: the catalogue's ``kind == "count"``) that are not the
+   viewer's it is the published count; elsewhere the exact value as text. On those rows
+   ``VALUE_DIFFERENCES`` (change, diff, diff_low, diff_high) are nulled: value = median + diff.
+   ``rounded_share(numerator, denominator)`` is step 4's rule on its own, for shares worked out
+   outside a table (the dashboard's theme coverage).
 6. Peers pseudonymised: signatory identity columns (``signatory``, ``slug``; the slug part of
    ``submission_id``; a UKPRN found in the register, for HESA tables; ``signatory_name``,
    ``provider``, and ``name`` in the register) become "Peer k" for every signatory but the viewer.
    Numbering: all slugs found in the tables (plus names that could not be linked to a slug) but
    the viewer are ordered by HMAC-SHA256(key, slug) and numbered 1…N, with key = HMAC-SHA256(salt,
-   viewer) — so numbers are stable for a salt, a viewer and a register, do not follow the
-   alphabet, and differ between viewers (institutions comparing their views cannot pool them into
-   a key). ``submission_id`` becomes ``Peer k|stage|<HMAC token>`` (the file hash could be matched
-   against a published plan). Free-text columns (``FREE_TEXT_COLUMNS``: text, action, owner,
-   evidence, …) are nulled on peers' rows — they often name the institution. Rows of such tables
-   are then stably sorted viewer first, then by peer number, so that row order (often alphabetical
-   by slug) does not undo the pseudonyms.
+   "reviewer" + account) for a reviewer's account (``account=``), else HMAC-SHA256(salt, "viewer"
+   + viewer) — so numbers are stable for a salt, a viewer (an institution, or a reviewer account)
+   and a register, do not follow the alphabet, and differ between viewers (viewers comparing their
+   views cannot pool them into a key, nor pass a recognised peer's number on). ``submission_id``
+   becomes ``Peer k|stage|<HMAC token>`` (the file hash could be matched against a published plan).
+   Free-text columns (``FREE_TEXT_COLUMNS``: text, action, owner, evidence, …) are nulled on peers'
+   rows — they often name the institution — and so are
+   ``LINKING_COLUMNS`` (hesa_proxy, technician_proxy, academic_year, year_start, ratio, flag, …)
+   and every Date/Datetime column: they join a peer to HESA's public tables or, through the public
+   register's signing dates, to its due dates and windows. (In a table without signatory identity,
+   the same on rows whose name column is not the viewer's.) Rows of such tables are then stably
+   sorted viewer first, then by peer number, so that row order (often alphabetical by slug) does
+   not undo the pseudonyms.
 
 The salt is a secret of the steering group: anyone who knows it and the register can undo the
 numbering. It is taken from ``salt=``, else the environment variable
@@ -72,7 +97,9 @@ fall on a half (5 is odd: 7 → 5, 8 → 10, 12 → 10, 13 → 15); the rule onl
 counts (7.5 → 10). Counts are never negative (``ValueError``). HESA rounds 0, 1, 2 to 0; here, as
 the issue asks, 1–4 are shown as "<5" and 0 as 0. Residual risk, not handled here:
 quasi-identifiers (signing date, cohort, nation, type, mission group, exact headcount band) can
-single out a peer in a small sector; views should show only those a benchmark needs.
+single out a peer in a small sector; views should show only those a benchmark needs. A peer's
+exact rates (per 100 technicians, per cent change) beside its rounded counts can narrow the counts
+behind them.
 """
 
 from __future__ import annotations
@@ -86,6 +113,8 @@ import secrets
 from collections.abc import Iterable, Mapping, Sequence
 
 import polars as pl
+
+from pipeline.benchmarks.catalogue import CATALOGUE
 
 ROLES = ("steering", "reviewer", "institution")
 SMALL = "<5"
@@ -122,6 +151,20 @@ _GROUP_STATISTIC_PATTERN = re.compile(
     r"^(median|mean|q[13]|p\d{1,2}|quartile|quintile|interval|ci|lower|upper|benchmark|wording|band|percentile|diff)_"
     r"|_(median|mean|q1|q3|p25|p75|quartile|quintile|wording|band|lower|upper|ci_low|ci_high|benchmark|percentile)$")
 SHARE_NUMERATORS = {"share": "signatories", "rate": "signatories"}  # share of the n signatories in the table
+# In a table of metric values (``metric`` beside ``value``), the value of a count metric is a count;
+# a difference from it (the change since the last stage, the distance from a median shown beside it)
+# would undo its rounding.
+COUNT_METRICS = frozenset(m.id for m in CATALOGUE if m.kind == "count")
+METRIC_VALUE = "value"
+VALUE_DIFFERENCES = frozenset({"change", "diff", "diff_low", "diff_high"})
+# Withheld on peers' rows: they join a pseudonym to public data. HESA publishes each provider's
+# staff figures by academic year (the reconciliation's ratio and flag are computed from them), and
+# the register's signing dates give each signatory's windows and due dates. Every date or time
+# column is withheld too.
+LINKING_COLUMNS = frozenset({
+    "hesa_proxy", "technician_proxy", "total_non_academic", "total_staff", "academic_year", "year_start", "ratio",
+    "flag",
+})
 
 _PROCESS_SALT = secrets.token_hex(16)
 
@@ -154,11 +197,23 @@ def _count_display(col: str) -> pl.Expr:
             .otherwise(_rounded(c).cast(pl.String)))
 
 
+def rounded_share(numerator: str, denominator: str) -> pl.Expr:
+    """numerator / denominator worked out from the rounded counts, so that it cannot undo their
+    rounding (OpenSAFELY); null where the numerator is 1-4 or the denominator under 5 (or either
+    unknown), 0 where the numerator is 0."""
+    num, den = pl.col(numerator), pl.col(denominator)
+    return (pl.when(num.is_null() | den.is_null() | (den < MIN_GROUP) | ((num > 0) & (num < MIN_GROUP)))
+            .then(pl.lit(None, dtype=pl.Float64))
+            .when(num == 0).then(pl.lit(0.0))
+            .otherwise(_rounded(num) / _rounded(den)))
+
+
 def apply_to_counts(frame: pl.DataFrame, columns: Iterable[str], *, exact: pl.Expr | None = None) -> pl.DataFrame:
     """Replace each count column by its published form, as a String column ("0", "<5", "10", …).
 
     Columns already String are left alone (already disclosed). ``exact`` (a boolean expression)
-    marks rows that keep their exact count, as text — the viewer's own rows.
+    marks rows that keep their exact value, as text — the viewer's own rows (or, in a column of
+    metric values, the values that are no counts); only the other rows must not be negative.
     """
     exprs = []
     for col in columns:
@@ -166,7 +221,7 @@ def apply_to_counts(frame: pl.DataFrame, columns: Iterable[str], *, exact: pl.Ex
             continue
         if not frame.schema[col].is_numeric():
             raise TypeError(f"count column {col!r} is {frame.schema[col]}, not numeric")
-        low = frame[col].min()
+        low = (frame if exact is None else frame.filter(~exact.fill_null(False)))[col].min()
         if low is not None and low < 0:
             raise ValueError(f"count column {col!r} has a negative value ({low})")
         shown = _count_display(col)
@@ -295,6 +350,11 @@ def _universe(tables: Mapping[str, pl.DataFrame], name_to_slug: Mapping[str, str
     return slugs, unlinked
 
 
+def _links(frame: pl.DataFrame, column: str) -> bool:
+    """Whether ``column`` could join a peer's row to public data (withheld on peers' rows)."""
+    return column in LINKING_COLUMNS or frame.schema[column].is_temporal()
+
+
 def _token(key: bytes, value: str) -> str:
     return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()[:12]
 
@@ -320,25 +380,29 @@ def _disclose_one(frame: pl.DataFrame, viewer: str | None, peer: dict[str, str],
     for share, num in SHARE_NUMERATORS.items():
         if (share in frame.columns and num in frame.columns and frame.schema[num].is_numeric()
                 and "n" in frame.columns and frame.schema["n"].is_numeric()):
-            frame = frame.with_columns(
-                pl.when(pl.col(num).is_null() | pl.col("n").is_null() | (pl.col("n") < MIN_GROUP)
-                        | ((pl.col(num) > 0) & (pl.col(num) < MIN_GROUP))).then(pl.lit(None, dtype=pl.Float64))
-                .when(pl.col(num) == 0).then(pl.lit(0.0))
-                .otherwise(_rounded(num) / _rounded("n")).alias(share))
+            frame = frame.with_columns(rounded_share(num, "n").alias(share))
 
     ident = pl.col(_SLUG) if identity is not None else None
     own = (ident == viewer).fill_null(False) if ident is not None and viewer is not None else None
     counted = count_columns(frame, extra_counts)
     frame = apply_to_counts(frame, [c for c in counted if c in GROUP_COUNT_COLUMNS])
     frame = apply_to_counts(frame, [c for c in counted if c not in GROUP_COUNT_COLUMNS], exact=own)
+    if {METRIC_VALUE, "metric"} <= set(frame.columns) and frame.schema[METRIC_VALUE].is_numeric():
+        peer_count = pl.col("metric").is_in(sorted(COUNT_METRICS)) & (~own if own is not None else pl.lit(True))
+        frame = frame.with_columns(pl.when(peer_count).then(None).otherwise(pl.col(c)).alias(c)
+                                   for c in VALUE_DIFFERENCES if c in frame.columns)
+        frame = apply_to_counts(frame, [METRIC_VALUE], exact=~peer_count)
     if ident is None:
         # no signatory identity: only names that could be linked (or not) to a signatory
-        for c in NAME_COLUMNS:
-            if c in frame.columns:
-                slugs = pl.col(c).cast(pl.String).replace(dict(name_to_slug))
-                mine = (slugs == viewer).fill_null(False) if viewer is not None else pl.lit(False)
-                frame = frame.with_columns(pl.when(mine).then(pl.col(c)).otherwise(slugs.replace(peer)).alias(c))
-        return frame
+        names = [c for c in NAME_COLUMNS if c in frame.columns]
+        if not names:
+            return frame
+        slugs = {c: pl.col(c).cast(pl.String).replace(dict(name_to_slug)) for c in names}
+        mine = {c: (s == viewer).fill_null(False) if viewer is not None else pl.lit(False) for c, s in slugs.items()}
+        return frame.with_columns(
+            [pl.when(mine[c]).then(pl.col(c)).otherwise(slugs[c].replace(peer)).alias(c) for c in names]
+            + [pl.when(pl.any_horizontal(*mine.values())).then(pl.col(c)).otherwise(None).alias(c)
+               for c in frame.columns if _links(frame, c)])
 
     is_peer = (ident != viewer).fill_null(True) if viewer is not None else pl.lit(True)
     pseudonym = ident.replace_strict(peer, default=None, return_dtype=pl.String)
@@ -356,20 +420,21 @@ def _disclose_one(frame: pl.DataFrame, viewer: str | None, peer: dict[str, str],
                                                                              return_dtype=pl.String)],
                                    separator="|")
             updates.append(pl.when(is_peer).then(masked).otherwise(pl.col(c).cast(pl.String)).alias(c))
-        elif c in FREE_TEXT_COLUMNS:
+        elif c in FREE_TEXT_COLUMNS or _links(frame, c):
             updates.append(pl.when(is_peer).then(pl.lit(None)).otherwise(pl.col(c)).cast(frame.schema[c]).alias(c))
     return frame.with_columns(updates).sort(_ORDER, maintain_order=True).drop(_ORDER, _SLUG)
 
 
 def disclose(tables: Mapping[str, pl.DataFrame], viewer: str | None, role: str, *,
-             salt: str | bytes | None = None,
+             salt: str | bytes | None = None, account: str | None = None,
              counts: Mapping[str, Sequence[str]] | None = None) -> dict[str, pl.DataFrame]:
     """The tables as they may be published to ``role`` (see the module notes).
 
     ``steering``: unchanged. ``institution``: ``viewer`` (its slug) required and kept visible.
-    ``reviewer``: ``viewer`` optional (the one signatory kept visible). Pseudonyms are numbered
-    over every signatory found in ``tables`` (include the register for numbers that stay the
-    same across publications), with ``salt`` (secret; see ``SALT_VARIABLE``).
+    ``reviewer``: ``viewer`` optional (the one signatory kept visible); ``account``, the reviewer's
+    account name, gives each reviewer a numbering of its own. Pseudonyms are numbered over every
+    signatory found in ``tables`` (include the register for numbers that stay the same across
+    publications), with ``salt`` (secret; see ``SALT_VARIABLE``).
     """
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}; expected one of {ROLES}")
@@ -377,10 +442,12 @@ def disclose(tables: Mapping[str, pl.DataFrame], viewer: str | None, role: str, 
         return dict(tables)
     if role == "institution" and not viewer:
         raise ValueError("an institution's view needs its own slug as viewer")
-    # Numbering keyed per viewer: the same peer has unrelated numbers in two institutions' views,
-    # so institutions comparing notes cannot pool them into a key.
+    # Numbering keyed per institution and per reviewer account: the same peer has unrelated numbers
+    # in two views, so one viewer who recognises a peer cannot tell the others its number.
     key = _salt(salt)
-    if viewer:
+    if role == "reviewer" and account:
+        key = hmac.new(key, b"reviewer\x00" + account.encode(), hashlib.sha256).digest()
+    elif viewer:
         key = hmac.new(key, b"viewer\x00" + viewer.encode(), hashlib.sha256).digest()
     name_to_slug, ukprn_to_slug = _lookups(tables)
     slugs, unlinked = _universe(tables, name_to_slug, ukprn_to_slug)
