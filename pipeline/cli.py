@@ -474,7 +474,7 @@ def users_disable(
     username: Annotated[str, typer.Argument(help="The account to disable.", show_default=False)],
     home: HomeOption = None,
 ) -> None:
-    """Disable an account: it can no longer sign in or see anything."""
+    """Disable an account: it can no longer sign in or see anything, and is signed out everywhere."""
     from dashboards.accounts import AccountError
 
     try:
@@ -483,6 +483,20 @@ def users_disable(
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from None
     typer.echo(f"disabled '{user.username}'")
+
+
+@users_app.command("sign-out")
+def users_sign_out(
+    username: Annotated[str, typer.Argument(help="The account to sign out.", show_default=False)],
+    home: HomeOption = None,
+) -> None:
+    """End every signed-in session of an account (a lost laptop, a shared screen) without disabling it."""
+    store = _accounts(home)
+    if store.get_user(username) is None:
+        typer.echo(f"error: there is no user '{username.strip().lower()}'", err=True)
+        raise typer.Exit(1)
+    ended = store.end_sessions(username)
+    typer.echo(f"signed '{username.strip().lower()}' out of {ended} session(s)")
 
 
 @app.command()

@@ -207,6 +207,12 @@ def test_cli_users_add_list_disable_and_assign(tmp_path):
     assert result.exit_code == 0 and "removed" in result.output
     assert store.assignments("rev") == []
 
+    sessions = [store.start_session("rev"), store.start_session("rev")]
+    result = runner.invoke(app, ["users", "sign-out", "rev", *home])
+    assert result.exit_code == 0 and "signed 'rev' out of 2 session(s)" in result.output, result.output
+    assert all(store.session_user(t) is None for t in sessions) and store.authenticate("rev", PASSWORD)
+    assert runner.invoke(app, ["users", "sign-out", "ghost", *home]).exit_code == 1
+
     result = runner.invoke(app, ["users", "disable", "inst", *home])
     assert result.exit_code == 0 and "disabled 'inst'" in result.output
     assert store.authenticate("inst", PASSWORD) is None
