@@ -13,6 +13,12 @@ import streamlit as st
 from dashboards import exports, web
 
 log = logging.getLogger("techbench.web")
+if not log.handlers:  # the server's log (standard error): sign-ins, downloads, refusals, errors with references
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+    log.propagate = False
 
 
 def script_error(exc: Exception) -> bool:

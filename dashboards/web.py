@@ -286,8 +286,10 @@ async def sign_in(request):
     try:
         user = await run_in_threadpool(store.authenticate, username, password) if username and password else None
     except SignInLocked as exc:
+        log.warning("sign-in refused, name locked: %r", username)
         return _page(request, 429, str(exc), username=username)
     if user is None:
+        log.warning("sign-in refused, wrong password or inactive account: %r", username)
         return _page(request, 401, "That username and password do not match an active account.", username=username)
     try:
         token = await run_in_threadpool(store.start_session, user.username)
@@ -295,7 +297,7 @@ async def sign_in(request):
         return _page(request, 401, "That username and password do not match an active account.", username=username)
     if old:
         await run_in_threadpool(store.end_session, old)  # a new sign-in never keeps an old session alive
-    log.info("signed in: %s (%s)", user.username, user.role)
+    log.info("signed in: %r (%s)", user.username, user.role)
     response = RedirectResponse(safe_next(request.query_params.get("next")), status_code=303, headers=NO_STORE)
     _, absolute = session_limits()
     response.set_cookie(COOKIE, token, max_age=int(absolute), httponly=True, samesite="lax", path="/",
@@ -325,7 +327,7 @@ async def download(request):
         return PlainTextResponse("There is nothing to download yet.", status_code=404, headers=NO_STORE)
     content, filename, media_type = made
     safe_name = "".join(c for c in filename if c.isalnum() or c in "._-") or "download"
-    log.info("download: %s by %s", safe_name, viewer.user.username)
+    log.info("download: %s by %r", safe_name, viewer.user.username)
     return Response(content, media_type=media_type, headers=NO_STORE | {
         "Content-Disposition": f'attachment; filename="{safe_name}"'})
 
