@@ -1,7 +1,11 @@
 """Pieces of page shared by several views: counts by stage and status, a validation report, an
-action plan, contact details, a positions table."""
+action plan, contact details, a positions table; and ``plain``, through which every text from a
+return, the register, a file name or a link goes before it reaches Markdown."""
 
 from __future__ import annotations
+
+import re
+import string
 
 import polars as pl
 import streamlit as st
@@ -12,6 +16,35 @@ from dashboards.data import SubmissionDetail
 
 SEVERITY_LABEL = {"error": "Error", "warning": "Warning"}
 MISSING = "—"  # how a table shows a value that is not there
+
+WORD_JOINER = "\u2060"  # invisible, and no line break at it
+_PUNCTUATION = re.compile("([" + re.escape(string.punctuation) + "])")
+# Streamlit's frontend replaces ":smile:"-like shortcodes (emoji, its logo) in the text itself, after
+# Markdown escapes are gone: an invisible character after the colon keeps them as they were typed.
+_SHORTCODE = re.compile(r":(?=[\w+-]+:)")
+
+
+def plain(text: object) -> str:
+    """``text`` (from a return, the register, a file name, a link) written so that Streamlit's Markdown
+    shows its characters as they are: never a link, an image, HTML, a heading or list, LaTeX
+    (``$``), a colour or icon directive (``:red[…]``, ``:material/…:``) or an emoji shortcode.
+
+    Every ASCII punctuation character is backslash-escaped (CommonMark shows the character itself);
+    each line break becomes a hard line break, with the line's leading and trailing whitespace
+    dropped (a browser would not show it, and indentation would start a code block), as are blank
+    lines at either end; a word joiner goes inside ``:word:`` shortcodes. ``None`` is "". Use the
+    result inside Markdown of our own (``f"**{plain(name)}**"``) or on its own; element bodies,
+    expander, tab and metric labels are Markdown, selectbox options and dataframe cells are not."""
+    if text is None:
+        return ""
+    text = str(text).replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "\ufffd")
+    lines = [line.strip() for line in text.split("\n")]
+    while lines and not lines[0]:
+        lines.pop(0)
+    while lines and not lines[-1]:
+        lines.pop()
+    escaped = (_PUNCTUATION.sub(r"\\\1", _SHORTCODE.sub(":" + WORD_JOINER, line)) for line in lines)
+    return "\\\n".join(escaped)  # a backslash at the end of a line: a hard line break
 
 
 def row_height(texts: pl.Series, chars_per_line: int, max_lines: int = 5) -> int | None:
@@ -58,7 +91,7 @@ def action_plan(actions: pl.DataFrame) -> None:
     by_theme = {key[0]: rows.drop("theme") for key, rows in by_theme.items()}
     themes = [t for t in THEME_ORDER if t in by_theme] + sorted(set(by_theme) - {*THEME_ORDER, no_theme})
     themes += [no_theme] if no_theme in by_theme else []
-    for tab, theme in zip(st.tabs([f"{t} ({by_theme[t].height})" for t in themes]), themes, strict=True):
+    for tab, theme in zip(st.tabs([f"{plain(t)} ({by_theme[t].height})" for t in themes]), themes, strict=True):
         rows = by_theme[theme]
         with tab:
             st.dataframe(rows, hide_index=True, width="stretch", placeholder=MISSING,
@@ -69,12 +102,14 @@ def action_plan(actions: pl.DataFrame) -> None:
 
 
 def contact(detail: SubmissionDetail, whose: str = "") -> None:
-    """The lead's contact details, only when the data layer released them to this viewer."""
+    """The lead's contact details, only when the data layer released them to this viewer (``whose``:
+    plain text naming the submission, escaped here)."""
     if detail.contact is None:
         return
     c = detail.contact
-    with st.expander("Contact details (personal data)" + (f" — {whose}" if whose else ""), icon=":material/contact_mail:"):
-        c = {k: v or MISSING for k, v in c.items()}
+    with st.expander("Contact details (personal data)" + (f" — {plain(whose)}" if whose else ""),
+                     icon=":material/contact_mail:"):
+        c = {k: plain(v or MISSING) for k, v in c.items()}
         st.markdown(f"**Lead:** {c['lead_name']}  \n**E-mail:** {c['lead_email']}  \n**Phone:** {c['lead_phone']}  \n"
                     f"**Signed off by:** {c['lead_signoff_name']} (lead), {c['head_signoff_name']} (head of institution)")
 

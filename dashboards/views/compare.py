@@ -20,9 +20,10 @@ labels = data.submission_labels(available)
 requested = [s for s in st.query_params.get("submissions", "").split(",") if s]
 for sid in requested:
     if sid not in labels:
-        stop_if_denied(data.Denied(f"You do not have access to submission {sid.split('|')[0]} stage "
-                                   f"{sid.split('|')[1] if '|' in sid else '?'}: reviewers see the submissions "
-                                   "assigned to them, institutions their own."))
+        signatory, _, stage = sid.partition("|")  # from the link: shown as text
+        stop_if_denied(data.Denied(f"You do not have access to submission {ui.plain(signatory)} stage "
+                                   f"{ui.plain(stage.split('|')[0]) if stage else '?'}: reviewers see the "
+                                   "submissions assigned to them, institutions their own."))
 if len(labels) < 2:
     st.info("Comparing needs at least two submissions open to you.")
     st.stop()
@@ -75,27 +76,29 @@ for theme in THEME_ORDER:
     with st.expander(theme, expanded=theme == THEME_ORDER[0]):
         for col, d in zip(st.columns(len(details)), details, strict=True):
             with col:
-                st.markdown(f"**{short[d.submission_id]}**")
+                st.markdown(f"**{ui.plain(short[d.submission_id])}**")
                 rows = d.actions.filter(pl.col("theme") == theme)
                 if rows.is_empty():
                     st.caption("No actions on this theme.")
                 for a in rows.iter_rows(named=True):
-                    st.markdown(f"- {a['action']}  \n  *{a['owner'] or 'no owner'} · due {a['due'] or ui.MISSING}*")
+                    st.markdown(f"- {ui.plain(a['action'])}  \n  *{ui.plain(a['owner'] or 'no owner')} · due "
+                                f"{ui.plain(a['due'] or ui.MISSING)}*")
 
 st.subheader("Answers, question by question")
 for key, question in QUESTIONS:
     st.markdown(f"##### {question}")
     for col, d in zip(st.columns(len(details)), details, strict=True):
         with col:
-            st.caption(short[d.submission_id])
+            st.caption(ui.plain(short[d.submission_id]))
             text = (d.answers or {}).get(key)
-            st.write(text if text else "*(not answered)*")
+            st.markdown(ui.plain(text) if text else "*(not answered)*")
 st.markdown("##### Initiatives since signing, by theme")
 for col, d in zip(st.columns(len(details)), details, strict=True):
     with col:
-        st.caption(short[d.submission_id])
+        st.caption(ui.plain(short[d.submission_id]))
         for theme in THEME_ORDER:
             items = d.initiatives.filter((pl.col("phase") == "since") & (pl.col("theme") == theme))["text"].to_list()
-            st.markdown(f"**{theme}**" + "".join(f"\n- {t}" for t in items) if items else f"**{theme}**: none given")
+            st.markdown(f"**{theme}**" + "".join(f"\n- {ui.plain(t)}" for t in items) if items
+                        else f"**{theme}**: none given")
 for d in details:
     ui.contact(d, short[d.submission_id])

@@ -30,8 +30,8 @@ slug = st.selectbox("Signatory", slugs, index=slugs.index(default),
 if slug != requested:
     st.query_params["signatory"] = slug
 info = choices.filter(pl.col("slug") == slug).to_dicts()[0]
-st.markdown(" · ".join(str(x) for x in (info["type"], info["nation"], f"signed {info['signed']}",
-                                         info["cohort"] and f"cohort {info['cohort']}", info["mission_group"]) if x))
+st.markdown(" · ".join(ui.plain(x) for x in (info["type"], info["nation"], f"signed {info['signed']}",
+                                              info["cohort"] and f"cohort {info['cohort']}", info["mission_group"]) if x))
 
 subs = data.submissions(snap, viewer, slug)
 latest = subs.filter(pl.col("is_latest_valid")).sort("stage")
@@ -92,7 +92,7 @@ with tabs[3]:
         st.info("No submissions open to you for this signatory.")
     found = data.issues(snap, viewer, slug)
     for row in subs.iter_rows(named=True):
-        with st.expander(f"{data.submission_label(row)} — {row['errors']} errors, {row['warnings']} warnings",
+        with st.expander(f"{ui.plain(data.submission_label(row))} — {row['errors']} errors, {row['warnings']} warnings",
                          expanded=row["status"] == "rejected"):
             ui.issues_table(found.filter(pl.col("submission_id") == row["submission_id"]))
 

@@ -16,7 +16,7 @@ frame = open_view("upload")
 viewer, snap = frame.viewer, frame.snap
 own = viewer.signatory
 
-st.markdown(f"Hand in a return for **{data.signatory_name(snap, own)}**: the official Word form, the techbench "
+st.markdown(f"Hand in a return for **{ui.plain(data.signatory_name(snap, own))}**: the official Word form, the techbench "
             "workbook, JSON, or your institution's own format if a plugin reads it. It is checked as soon as it "
             "arrives; a file with errors is not handed in, so nothing is lost — correct it and upload again.")
 stages = list(range(1, MAX_STAGE + 1))
@@ -32,18 +32,18 @@ if uploaded is not None:
         result = data.check_upload(viewer, uploaded.name, uploaded.getvalue(), stage)
     report = result.report
     if report.ok:
-        st.success(f"**{uploaded.name} is valid** and has been handed in for stage {stage} "
-                   f"(read by the “{report.plugin}” plugin"
+        st.success(f"**{ui.plain(uploaded.name)} is valid** and has been handed in for stage {stage} "
+                   f"(read by the “{ui.plain(report.plugin)}” plugin"
                    + (f"; {len(report.warnings)} warning(s) to look at" if report.warnings else "") + ").",
                    icon=":material/task_alt:")
         if result.landed is not None and not result.landed.new:
             st.info("This exact file was handed in before for this stage: it is the same submission.")
     else:
-        st.error(f"**{uploaded.name} was not handed in**: {len(report.errors)} error(s) to correct "
+        st.error(f"**{ui.plain(uploaded.name)} was not handed in**: {len(report.errors)} error(s) to correct "
                  "(each with its place in the file below), then upload it again.", icon=":material/error:")
     if report.return_ is not None:
         r = report.return_
-        st.caption(f"What was read: {r.signatory_name or 'no institution name'}; "
+        st.caption(f"What was read: {ui.plain(r.signatory_name or 'no institution name')}; "
                    f"{r.technicians.headcount if r.technicians.headcount is not None else 'no'} technicians in "
                    f"{len(r.technicians.areas)} areas; {len(r.registrations)} registers; {len(r.initiatives_since)} "
                    f"initiatives since signing; {len(r.action_plan)} actions in the plan.")
