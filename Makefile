@@ -6,6 +6,7 @@ UV := $(TOOLS)/bin/uv
 VENV := .venv
 SAMPLE := plugins/official_form/samples/example_return_northgate_stage1.docx
 CHROMIUM := /usr/bin/chromium
+SOFFICE := /usr/bin/soffice
 
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
@@ -37,7 +38,7 @@ dagster: setup
 	mkdir -p data/dagster && cp pipeline/config/dagster.yaml data/dagster/dagster.yaml
 	DAGSTER_HOME=$(CURDIR)/data/dagster TECHBENCH_HOME=$(CURDIR)/data $(VENV)/bin/dagster dev -m pipeline.definitions
 
-test: setup $(CHROMIUM)
+test: setup $(CHROMIUM) $(SOFFICE)
 	$(VENV)/bin/python -m pytest
 
 # The browser tests drive Debian's Chromium (`playwright install` cannot download browsers here).
@@ -46,6 +47,14 @@ $(CHROMIUM):
 	else echo "$(CHROMIUM) is missing and neither root nor sudo is available to install it" >&2; exit 1; fi; \
 	$$as_root apt-get update -qq && \
 	$$as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver
+
+# The OpenDocument and PDF tests convert the samples with Debian's LibreOffice (headless, no GUI).
+$(SOFFICE):
+	@if [ "$$(id -u)" -eq 0 ]; then as_root=""; elif command -v sudo >/dev/null; then as_root="sudo"; \
+	else echo "$(SOFFICE) is missing and neither root nor sudo is available to install it" >&2; exit 1; fi; \
+	$$as_root apt-get update -qq && \
+	$$as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+		libreoffice-writer-nogui libreoffice-calc-nogui
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .pytest_cache data
