@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from dashboards import web
+from dashboards import ui, web
 from dashboards.accounts import ROLES, AccountStore, store_path, token_hash
 from dashboards.data import Denied, Snapshot, Viewer
 from pipeline.settings import Paths
@@ -126,7 +126,7 @@ def sign_out() -> None:
 def sidebar(viewer: Viewer) -> None:
     with st.sidebar:
         who = ROLE_NAMES[viewer.role] + (f" · {viewer.signatory}" if viewer.signatory else "")
-        st.markdown(f"**{viewer.user.username}**  \n{who}")
+        st.markdown(f"**{ui.plain(viewer.user.username)}**  \n{ui.plain(who)}")
         st.button("Sign out", on_click=sign_out, icon=":material/logout:")
 
 
