@@ -242,6 +242,10 @@ class ReturnBuilder:
             ret.submission_date = max(dates) if dates else context.received
             self.where["/submission_date"] = (
                 "the later sign-off date" if dates else "the day the file was handed in")
+        for i, action in enumerate(ret.action_plan):  # "Year 2": a year of the plan, from its start
+            if action.due is not None and action.due.plan_year is not None and action.due.end is None \
+                    and ret.submission_date is not None:
+                action.due = normalise.resolve_plan_year(action.due, ret.submission_date)
         ret.provenance = Provenance(
             source_sha256=self.source.sha256,
             source_name=self.source.name,

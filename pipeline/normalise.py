@@ -77,8 +77,13 @@ def parse_day_value(value: object) -> dt.date | None:
     return parse_day(str(value)) if value is not None else None
 
 
-def parse_due(value: object) -> DueDate | None:
-    """A target date with its precision; None when the text is not a date we can read."""
+def parse_due(value: object, plan_start: dt.date | None = None) -> DueDate | None:
+    """A target date with its precision; None when the text is not a date we can read.
+
+    Besides one date: "From Oct 2022" is a start (ongoing from its first day, no deadline); several
+    dates in one cell ("Aug 2022; Aug 2023", "August 2022 / from September 2022") are milestones,
+    the deadline being the last that is not a start; "Year 2" is a year of the plan, resolved
+    against ``plan_start`` when given, else kept relative (``plan_year`` without ``end``)."""
     if isinstance(value, dt.datetime):
         value = value.date()
     if isinstance(value, dt.date):
@@ -86,7 +91,82 @@ def parse_due(value: object) -> DueDate | None:
     if value is None:
         return None
     text = _squash(str(value))
-    t = text.lower().rstrip(".")
+    if not text.rstrip("."):
+        return None
+    found = _one_due(text, plan_start)
+    if found is not None:
+        return found
+    parts = [p for p in _MILESTONE_SPLIT.split(text) if p.strip()]
+    if len(parts) < 2:
+        return None
+    milestones = [_one_due(p.strip(), plan_start) for p in parts]
+    if any(m is None for m in milestones):
+        return None
+    return _combine(text, milestones)  # type: ignore[arg-type]
+
+
+_MILESTONE_SPLIT = re.compile(r"\s*(?:;|\s/\s|\s&\s|,?\s+and\s+|,\s+(?=\D))\s*", re.I)
+_NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
+_PLAN_YEAR = re.compile(r"(?:in |by |end of )?(?:the )?year (\d|one|two|three|four|five|six)(?: of the plan)?")
+
+
+def _combine(text: str, milestones: list[DueDate]) -> DueDate:
+    """One date standing for several: the deadline is the last that is not a start."""
+    deadlines = [m for m in milestones if m.end is not None]
+    if deadlines:
+        last = max(deadlines, key=lambda m: m.end)
+        return DueDate(precision=last.precision, end=last.end, text=text, milestones=milestones)
+    relative = [m for m in milestones if m.plan_year is not None]
+    if relative:
+        return DueDate(precision=DatePrecision.PLAN_YEAR, plan_year=max(m.plan_year for m in relative),
+                       text=text, milestones=milestones)
+    start = next((m.start for m in milestones if m.start), None)
+    return DueDate(precision=DatePrecision.ONGOING, text=text, start=start, milestones=milestones)
+
+
+def _one_due(text: str, plan_start: dt.date | None) -> DueDate | None:
+    t = text.lower().rstrip(".").strip()
+    if m := re.fullmatch(r"(?:from|starting|starting from|commencing|beginning) (.+)", t):
+        first = _plain_due(m[1], m[1])
+        if first is None or first.end is None:
+            return None
+        return DueDate(precision=DatePrecision.ONGOING, text=text, start=first_day(first))
+    if m := _PLAN_YEAR.fullmatch(t):
+        n = _NUMBER_WORDS.get(m[1]) or int(m[1])
+        if not 1 <= n <= 6:
+            return None
+        due = DueDate(precision=DatePrecision.PLAN_YEAR, plan_year=n, text=text)
+        return resolve_plan_year(due, plan_start) if plan_start else due
+    return _plain_due(t, text)
+
+
+def first_day(due: DueDate) -> dt.date | None:
+    """The first day a dated target covers: 1 Sep 2019 for "Sep 2019", 1 Aug 2020 for "2020/21"."""
+    end = due.end
+    if end is None:
+        return due.start
+    if due.precision is DatePrecision.MONTH:
+        return end.replace(day=1)
+    if due.precision is DatePrecision.QUARTER:
+        return end.replace(month=end.month - 2, day=1)
+    if due.precision is DatePrecision.YEAR:
+        return dt.date(end.year - 1, 8, 1) if end.month == 7 else dt.date(end.year, 1, 1)
+    return end
+
+
+def resolve_plan_year(due: DueDate, plan_start: dt.date) -> DueDate:
+    """'Year N' of a plan starting ``plan_start``: it ends the day before N years from the start."""
+    milestones = [resolve_plan_year(m, plan_start) for m in due.milestones]
+    if due.plan_year is None:
+        return due.model_copy(update={"milestones": milestones}) if milestones else due
+    end = add_months(plan_start, 12 * due.plan_year) - dt.timedelta(days=1)
+    if milestones:
+        return _combine(due.text, milestones)
+    return due.model_copy(update={"end": end})
+
+
+def _plain_due(t: str, text: str) -> DueDate | None:
+    """One date as in the form: a day, month, quarter, year, academic year, or 'ongoing'."""
     if not t:
         return None
     if t in _ONGOING or t.startswith(("ongoing", "on-going")):
@@ -94,7 +174,7 @@ def parse_due(value: object) -> DueDate | None:
     if day := parse_day(t):
         return DueDate(precision=DatePrecision.DAY, end=day, text=text)
     month = year = None
-    if m := re.fullmatch(rf"(?:end of |by )?({_MONTH_RE})\.?,? (\d{{4}})", t):
+    if m := re.fullmatch(rf"(?:end of |by (?:the end of )?|before )?({_MONTH_RE})\.?,? (\d{{4}})", t):
         month, year = MONTHS[m[1]], int(m[2])
     elif m := re.fullmatch(r"(\d{1,2})[/.\-](\d{4})", t):
         month, year = int(m[1]), int(m[2])
@@ -109,7 +189,7 @@ def parse_due(value: object) -> DueDate | None:
         if _valid_year(year):
             return DueDate(precision=DatePrecision.QUARTER, end=_month_end(year, 3 * q), text=text)
         return None
-    if m := re.fullmatch(r"(?:end of |by )?(\d{4})", t):
+    if m := re.fullmatch(r"(?:end of |by (?:the end of )?|in |during |before )?(\d{4})", t):
         if _valid_year(int(m[1])):
             return DueDate(precision=DatePrecision.YEAR, end=dt.date(int(m[1]), 12, 31), text=text)
         return None
@@ -119,6 +199,37 @@ def parse_due(value: object) -> DueDate | None:
         if _valid_year(first) and second == (first + 1) % 100:
             return DueDate(precision=DatePrecision.YEAR, end=dt.date(first + 1, 7, 31), text=text)
     return None
+
+
+# Dates written inside a sentence ("... registered by July 2021", "projected date: Sep 2020"): each
+# alternative is one date as ``parse_due`` reads it; a bare year needs a preposition before it.
+_DATE_IN_TEXT = re.compile(
+    r"(?<![\w/.\-])(?:(?:from|starting) )?(?:"
+    r"\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[/.]\d{1,2}[/.](?:\d{4}|\d{2})"
+    rf"|\d{{1,2}}(?:st|nd|rd|th)? (?:of )?(?:{_MONTH_RE}),? \d{{4}}"
+    rf"|(?:end of |by (?:the end of )?)?(?:{_MONTH_RE})\.?,? \d{{4}}"
+    r"|q[1-4] ?\d{4}|\d{4}/\d{2}(?!\d)"
+    r"|(?:in |by |end of )?(?:the )?year (?:\d|one|two|three|four|five|six)\b"
+    r"|(?:by (?:the end of )?|end of |in |during |before |until )\d{4}(?![/\-]?\d)"
+    r")(?![\w/])", re.I)
+
+
+def dates_in_text(text: str | None, plan_start: dt.date | None = None) -> DueDate | None:
+    """The projected date(s) written inside a text, as one date (several become milestones, the
+    deadline the last); None when it names none. ``text`` of the result is the date(s) as written."""
+    if not text:
+        return None
+    found: list[DueDate] = []
+    for m in _DATE_IN_TEXT.finditer(_squash(text)):
+        raw = re.sub(r"^(?:in|during|until) ", "by ", m[0], flags=re.I) if m[0][:1].isalpha() else m[0]
+        due = _one_due(raw, plan_start)
+        if due is not None and due.precision is not DatePrecision.ONGOING or (due is not None and due.start):
+            found.append(due.model_copy(update={"text": m[0]}))
+    if not found:
+        return None
+    if len(found) == 1:
+        return found[0]
+    return _combine("; ".join(d.text for d in found), found)
 
 
 def _key(text: str) -> str:
@@ -179,6 +290,45 @@ def parse_status(text: object) -> ActionStatus | None:
     if text is None:
         return None
     return _STATUS_BY_TEXT.get(_key(str(text)))
+
+
+#: How progress reports and RAG columns say a status: carried forward into the next plan; red /
+#: amber / green as the usual key of published plans (red: not started, amber: in progress, green:
+#: complete; blue, of BRAG keys, complete).
+_STATUS_WORDS = {
+    "carried forward": ActionStatus.IN_PROGRESS, "carried over": ActionStatus.IN_PROGRESS,
+    "rolled forward": ActionStatus.IN_PROGRESS, "continuing": ActionStatus.IN_PROGRESS,
+    "red": ActionStatus.PLANNED, "amber": ActionStatus.IN_PROGRESS, "green": ActionStatus.DONE,
+    "blue": ActionStatus.DONE, "not yet started": ActionStatus.PLANNED,
+}
+
+
+def parse_status_text(text: object) -> ActionStatus | None:
+    """A status as progress reports write it: 'Done', 'completed (Year One progress)', 'planned (Oct
+    2019 update)', 'carried forward', 'Amber', 'Complete - report published'. Only a status word
+    standing alone, before a remark in brackets or before punctuation counts: free progress text
+    ('Network launched; first forum held') is no status."""
+    if text is None:
+        return None
+    t = _squash(str(text))
+    if found := parse_status(t):
+        return found
+    head = re.split(r"\s*(?:[(\[;:,–—]|\s-\s|\.\s)", re.sub(r"^(?:rag|status)\s*[:\-–]?\s*", "", t, flags=re.I), maxsplit=1)[0]
+    key = _key(head)
+    return parse_status(key) or _STATUS_WORDS.get(key)
+
+
+#: An owner cell that names nobody yet.
+_NO_OWNER = re.compile(r"\b(?:to be (?:identified|confirmed|determined|agreed|appointed|decided|named)|tbc|tbd|tba"
+                       r"|not yet (?:identified|known|assigned)|unassigned)\b|^\s*(?:n/?a|none|unknown|-+)\s*$", re.I)
+
+
+def parse_owner(text: object) -> str | None:
+    """The owner as written; None for a placeholder ('lead staff to be identified', 'TBC', 'TBD')."""
+    if blank(text):
+        return None
+    value = str(text).strip()
+    return None if _NO_OWNER.search(value) else value
 
 
 _REGISTERS = {_key(r.value): r for r in Register} | {"other": Register.OTHER}

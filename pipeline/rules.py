@@ -197,16 +197,23 @@ def _registrations_total(r: CanonicalReturn, _: ParseContext) -> Iterator[Findin
 def _themes(r: CanonicalReturn, _: ParseContext) -> Iterator[Finding]:
     if not r.action_plan:
         return
-    covered = {a.theme for a in r.action_plan}
+    covered = {a.theme for a in r.action_plan if "theme" not in a.inferred}
     missing = [t.value for t in CORE_THEMES if t not in covered]
     if missing:
-        yield "/action_plan", f"The action plan has no action for {', '.join(missing)}."
+        suggested = any("theme" in a.inferred for a in r.action_plan)
+        yield "/action_plan", f"The action plan has no action for {', '.join(missing)}." + (
+            " (Themes techbench suggested from the actions' wording are not counted: give each action its "
+            "theme.)" if suggested else "")
 
 
 @rule("action.theme", "warning", "Every action names one of the Technician Commitment themes.")
 def _action_theme(r: CanonicalReturn, _: ParseContext) -> Iterator[Finding]:
     for i, a in enumerate(r.action_plan):
-        if a.theme is None:
+        if a.theme is not None and "theme" in a.inferred:
+            yield f"/action_plan/{i}/theme", (
+                f"This action names no theme; techbench suggests {a.theme.value} from its wording (shown as "
+                "inferred, never counted as your plan's own). Add a Theme column to state it.")
+        elif a.theme is None:
             yield f"/action_plan/{i}/theme", (
                 "This action has no recognised theme (Visibility, Recognition, Career Development, "
                 "Sustainability or Evaluating Impact).")
@@ -218,7 +225,11 @@ def _action_complete(r: CanonicalReturn, _: ParseContext) -> Iterator[Finding]:
              "evidence": "how its impact will be evidenced"}
     for i, a in enumerate(r.action_plan):
         for attr, what in parts.items():
-            if getattr(a, attr) in (None, ""):
+            if attr == "due" and a.due is not None and "due" in a.inferred:
+                yield f"/action_plan/{i}/due", (
+                    f"Action {i + 1} has no target date of its own; techbench inferred '{a.due.text}' from its "
+                    "text (shown as inferred, never counted as your plan's own). Add a target date column.")
+            elif getattr(a, attr) in (None, ""):
                 yield f"/action_plan/{i}/{attr}", f"Action {i + 1} has no {what.split(' ', 1)[1]}; please give {what}."
 
 
@@ -246,6 +257,10 @@ def _ongoing(r: CanonicalReturn, _: ParseContext) -> Iterator[Finding]:
         if a.due is not None and a.due.precision is DatePrecision.ONGOING:
             yield f"/action_plan/{i}/due", (
                 f"'{a.due.text}' is not time-bound; give a date by which the action will be reviewed.")
+        elif a.due is not None and a.due.end is None and a.due.plan_year is not None:
+            yield f"/action_plan/{i}/due", (
+                f"'{a.due.text}' is a year of the plan, but the plan's start (its submission date) is not "
+                "known, so it is kept as year " f"{a.due.plan_year} of the plan without a date.")
 
 
 @rule("url.absolute", "error", "The published URL is an absolute http(s) address.")

@@ -59,6 +59,7 @@ class DatePrecision(StrEnum):
     QUARTER = "quarter"
     YEAR = "year"
     ONGOING = "ongoing"
+    PLAN_YEAR = "plan year"  # "Year 2": a year of the plan, counted from its start
 
 
 class _Model(BaseModel):
@@ -69,16 +70,27 @@ class DueDate(_Model):
     """A target date as people write it: a day, a month, a quarter, a year, or "ongoing".
 
     ``end`` is the last day the target allows (30 Sep 2019 for "Sep 2019"), which is what horizon
-    checks compare; it is empty only for "ongoing".
+    checks compare; it is empty for "ongoing" (and "From Oct 2022", which names only a ``start``)
+    and for a year of the plan ("Year 2") while the plan's start is unknown. Several dates
+    ("Aug 2022; Aug 2023") are kept as ``milestones``; the deadline is the last.
     """
 
     precision: DatePrecision
     end: dt.date | None = None
     text: str = Field(description="The date exactly as written in the source.")
+    start: dt.date | None = Field(None, description="The first day of a 'from ...' date: work starts then, "
+                                                    "with no deadline.")
+    plan_year: int | None = Field(None, ge=1, le=10, description="'Year N' of the plan: N (relative to the "
+                                                                 "plan's start; 'end' once that is known).")
+    milestones: list[DueDate] = Field(default_factory=list,
+                                      description="Each of several dates written in one cell, in order.")
 
     @model_validator(mode="after")
     def _end_matches_precision(self) -> DueDate:
-        if (self.precision is DatePrecision.ONGOING) != (self.end is None):
+        if self.precision is DatePrecision.PLAN_YEAR:
+            if self.plan_year is None:
+                raise ValueError("a 'plan year' date needs 'plan_year'")
+        elif (self.precision is DatePrecision.ONGOING) != (self.end is None):
             raise ValueError("'end' must be empty exactly when precision is 'ongoing'")
         return self
 
@@ -119,6 +131,17 @@ class Initiative(_Model):
     theme: Theme | None = None
 
 
+class ExtraColumn(_Model):
+    """A column of the institution's own in its action plan ("#", "Rationale", ...), kept as written."""
+
+    header: str = Field(description="The column's heading as written (or 'column N' when it has none).")
+    text: str
+
+
+#: Fields of an action that techbench may suggest when the plan does not state them.
+InferredField = Literal["theme", "due"]
+
+
 class Action(_Model):
     theme: Theme | None = None
     action: str | None = None
@@ -126,6 +149,13 @@ class Action(_Model):
     due: DueDate | None = None
     evidence: str | None = Field(None, description="How impact will be evidenced.")
     status: ActionStatus | None = None
+    extra: list[ExtraColumn] = Field(
+        default_factory=list, description="The plan's other columns (and texts its theme, owner, date or status "
+                                          "columns hold that are not a value of those fields), under their headings.")
+    inferred: list[InferredField] = Field(
+        default_factory=list, description="Fields techbench suggested from the action's text because the plan "
+                                          "has no column for them (theme from its wording, due from dates in its "
+                                          "evidence or progress text): never the institution's own statement.")
 
 
 class SignOff(_Model):

@@ -87,6 +87,8 @@ audited facts, and the rules can be corrected whenever someone spots a miss.
 
 from __future__ import annotations
 
+import re
+
 import polars as pl
 
 from pipeline.appendix_a import ACTIVITIES, BY_ID
@@ -410,6 +412,24 @@ def adoption(tags: pl.DataFrame, returns: pl.DataFrame) -> pl.DataFrame:
             .with_columns(pl.col("signatories").fill_null(0).cast(pl.Int64))
             .with_columns((pl.col("signatories") / n if n else pl.lit(None, dtype=pl.Float64)).alias("share"),
                           pl.lit(n, dtype=pl.Int64).alias("n")))
+
+
+_PYTHON_RULES = {aid: re.compile("|".join(pats)) for aid, pats in RULES.items()}
+
+
+def themes_in(text: str | None) -> list[tuple[str, int]]:
+    """The themes of the Appendix A activities one text mentions, by the same ``RULES``: (theme,
+    activities of it found), most first, ties in order of the first mention in the text. For a
+    single text (suggesting an action's theme), where ``tag_texts`` serves whole columns."""
+    if not text:
+        return []
+    low = text.lower()
+    found: dict[str, tuple[int, int]] = {}
+    for aid, rx in _PYTHON_RULES.items():
+        if m := rx.search(low):
+            count, first = found.get(_THEME[aid], (0, len(low)))
+            found[_THEME[aid]] = (count + 1, min(first, m.start()))
+    return [(theme, n) for theme, (n, _) in sorted(found.items(), key=lambda kv: (-kv[1][0], kv[1][1]))]
 
 
 assert set(RULES) == set(BY_ID) == set(RATIONALE), "every Appendix A activity needs rules and a rationale"

@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from pipeline import normalise, workbook
+from pipeline import actions, normalise, workbook
 from pipeline.builder import ReturnBuilder
 from pipeline.plugin_api import WHOLE_FILE, ParseContext, ParseResult, PluginInfo, SourceFile
 from pipeline.cells import cell_text, sheet_ref
@@ -342,17 +342,22 @@ class MappedReader:
         self._initiatives(t, "initiatives_since")
 
     def _action_plan(self, t: Table, spec) -> None:
+        """Rows read by ``pipeline.actions``: the mapped columns into their fields, the sheet's other
+        headed columns kept under their headings (not on a sheet shared with other tables), a theme
+        or due date the layout does not map inferred from the text."""
         theme, themes = self._coded("action_plan.theme"), self._choices("action_plan.theme")
-        status, statuses = self._coded("action_plan.status"), self._choices("action_plan.status")
-        for i, r in enumerate(t.rows):
-            prefix = f"/action_plan/{i}"
-            self.b.set(prefix, {}, t.row_ref(r))  # every non-blank row is an action, however bare
-            self.b.enum(f"{prefix}/theme", t.get(r, "theme"), t.ref(r, "theme"), theme,
-                        "Technician Commitment theme", themes)
-            for name in ("action", "owner", "evidence"):
-                self.b.text(f"{prefix}/{name}", cell_text(t.get(r, name)), t.ref(r, name))
-            self.b.due(f"{prefix}/due", t.get(r, "due"), t.ref(r, "due"))
-            self.b.enum(f"{prefix}/status", t.get(r, "status"), t.ref(r, "status"), status, "status", statuses)
+        status = self._coded("action_plan.status")
+        width = max(len(t.sheet.grid[t.header - 1]), *t.cols.values())
+        headers = [cell_text(v) if isinstance(v, str) else None for v in t.sheet.grid[t.header - 1]]
+        headers += [None] * (width - len(headers))
+        if spec.where:  # a shared sheet: its other columns belong to the other tables
+            headers = [h if c + 1 in t.cols.values() else None for c, h in enumerate(headers)]
+        cmap = actions.from_fields(headers, {name: col - 1 for name, col in t.cols.items()})
+        plan = actions.PlanRows(self.b, cmap, parse_theme=theme, parse_status=status, theme_choices=themes)
+        for r in t.rows:
+            values = [t.sheet.get(r, c) for c in range(1, width + 1)]
+            if not plan.add(values, lambda col, r=r: t.sheet.ref(r, col + 1), t.row_ref(r)):
+                incomplete(self.b, t.row_ref(r), "This row holds no action (only its number or a theme heading).")
 
 
 def read(source: SourceFile, mapping: Mapping, info: PluginInfo, context: ParseContext) -> ParseResult:

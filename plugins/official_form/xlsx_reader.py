@@ -14,7 +14,7 @@ import re
 import zipfile
 from typing import Any
 
-from pipeline import normalise
+from pipeline import actions, normalise
 from pipeline.builder import ReturnBuilder
 from pipeline.plugin_api import WHOLE_FILE, ParseContext, ParseResult, PluginInfo, SourceFile
 from pipeline.cells import cell_text, sheet_ref
@@ -298,21 +298,28 @@ class WorkbookReader:
                             ", ".join(L.THEMES))
 
     def _actions(self) -> None:
-        t = self._rows(L.ACTION_PLAN, "/action_plan")
-        if t is None:
+        """The action plan, its columns read by ``pipeline.actions``: fields only under headings that
+        say so, every other column kept under its heading, themes and dates a plan lacks inferred."""
+        sheet = self.sheet(L.ACTION_PLAN)
+        if sheet is None:
+            self.b.at("/action_plan", self.absent(L.ACTION_PLAN))
             return
-        for i, r in enumerate(t.rows):
-            prefix = f"/action_plan/{i}"
-            self.b.set(prefix, {}, t.row_ref(r))  # every non-blank row is an action, however bare
-            if "theme" in t.cols:
-                self.b.enum(f"{prefix}/theme", t.get(r, "theme"), t.ref(r, "theme"), _theme,
-                            "Technician Commitment theme", ", ".join(L.THEMES))
-            for name in ("action", "owner", "evidence"):
-                self.b.text(f"{prefix}/{name}", cell_text(t.get(r, name)), t.ref(r, name))
-            self.b.due(f"{prefix}/due", t.get(r, "due"), t.ref(r, "due"))
-            if "status" in t.cols:
-                self.b.enum(f"{prefix}/status", t.get(r, "status"), t.ref(r, "status"), normalise.parse_status,
-                            "status", ", ".join(L.STATUSES))
+        for header in range(1, min(sheet.rows, HEADER_SEARCH_ROWS) + 1):
+            headers = [cell_text(sheet.get(header, c)) for c in range(1, MAX_COLUMNS + 1)]
+            cmap = actions.map_headers([h if isinstance(h, str) else None for h in headers])
+            if cmap.is_plan or (header == HEADER_SEARCH_ROWS and "action" in cmap.fields):
+                break
+        else:
+            self.b.at("/action_plan", f"{sheet_ref(sheet.title)}: headings "
+                      f"({', '.join(c.heading for c in L.ACTION_PLAN.columns)}) not found")
+            return
+        cols = [c for c in range(1, MAX_COLUMNS + 1) if not _blank(headers[c - 1])] or [1]
+        rows = [r for r in range(header + 1, sheet.rows + 1) if sheet.filled(r, cols)]
+        self.b.at("/action_plan", rows_place(sheet, header, rows, cols))
+        plan = actions.PlanRows(self.b, cmap, parse_theme=_theme)
+        for r in rows:
+            values = [sheet.get(r, c) for c in range(1, max(cols) + 1)]
+            plan.add(values, lambda col, r=r: sheet.ref(r, col + 1), sheet.range_ref(r, min(cols), r, max(cols)))
 
 
 def _theme(raw: Any):
