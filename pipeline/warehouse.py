@@ -9,6 +9,7 @@ Schema (documented for readers in docs/warehouse.md):
 - ``returns``                one row per accepted or readable submission: the canonical return's scalars
 - ``return_areas``, ``return_registrations``, ``return_metrics``, ``return_initiatives``,
   ``return_actions``         its lists, with ``ordinal`` keeping the order of the source
+- ``return_action_extras``   an action plan's own columns ("#", "Rationale", ...), per action
 - ``issues``                 every validation finding with its rule, severity, field and place
 - ``run_log``                one row per pipeline run
 
@@ -63,6 +64,14 @@ CREATE TABLE IF NOT EXISTS return_initiatives (
 CREATE TABLE IF NOT EXISTS return_actions (
     submission_id VARCHAR NOT NULL, ordinal INTEGER NOT NULL, theme VARCHAR, action VARCHAR, owner VARCHAR,
     due_precision VARCHAR, due_end DATE, due_text VARCHAR, evidence VARCHAR, status VARCHAR);
+ALTER TABLE return_actions ADD COLUMN IF NOT EXISTS theme_inferred BOOLEAN DEFAULT FALSE;
+ALTER TABLE return_actions ADD COLUMN IF NOT EXISTS due_inferred BOOLEAN DEFAULT FALSE;
+ALTER TABLE return_actions ADD COLUMN IF NOT EXISTS due_start DATE;
+ALTER TABLE return_actions ADD COLUMN IF NOT EXISTS due_plan_year INTEGER;
+ALTER TABLE return_actions ADD COLUMN IF NOT EXISTS due_milestones DATE[];
+CREATE TABLE IF NOT EXISTS return_action_extras (
+    submission_id VARCHAR NOT NULL, action_ordinal INTEGER NOT NULL, position INTEGER NOT NULL,
+    header VARCHAR NOT NULL, text VARCHAR NOT NULL);
 CREATE TABLE IF NOT EXISTS issues (
     submission_id VARCHAR NOT NULL, ordinal INTEGER NOT NULL, rule VARCHAR NOT NULL, severity VARCHAR NOT NULL,
     field VARCHAR, location VARCHAR NOT NULL, message VARCHAR NOT NULL);
@@ -74,7 +83,7 @@ CREATE TABLE IF NOT EXISTS run_log (
 BATCH = 200  # submissions per write transaction
 
 CHILD_TABLES = ("return_areas", "return_registrations", "return_metrics", "return_initiatives", "return_actions",
-                "issues")
+                "return_action_extras", "issues")
 PER_SUBMISSION = ("submissions", "returns", *CHILD_TABLES)
 
 
@@ -167,7 +176,13 @@ def _rows(items: Iterable[Processed], run_id: str) -> dict[str, list[dict]]:
                 "submission_id": sid, "ordinal": i, "theme": a.theme.value if a.theme else None, "action": a.action,
                 "owner": a.owner, "due_precision": a.due.precision.value if a.due else None,
                 "due_end": a.due.end if a.due else None, "due_text": a.due.text if a.due else None,
-                "evidence": a.evidence, "status": a.status.value if a.status else None})
+                "evidence": a.evidence, "status": a.status.value if a.status else None,
+                "theme_inferred": "theme" in a.inferred, "due_inferred": "due" in a.inferred,
+                "due_start": a.due.start if a.due else None, "due_plan_year": a.due.plan_year if a.due else None,
+                "due_milestones": [m.end for m in a.due.milestones if m.end] if a.due and a.due.milestones else None})
+            for k, e in enumerate(a.extra):
+                tables["return_action_extras"].append({"submission_id": sid, "action_ordinal": i, "position": k,
+                                                       "header": e.header, "text": e.text})
     return tables
 
 

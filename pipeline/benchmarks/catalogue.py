@@ -67,7 +67,7 @@ def _register_name(register: Register) -> str:
 
 HEADCOUNT = "/technicians/headcount"
 REGISTRATIONS = ("/registrations/*/name", "/registrations/*/count")
-DUE = ("/action_plan/*/due/precision", "/action_plan/*/due/end")
+DUE = ("/action_plan/*/due/precision", "/action_plan/*/due/end", "/action_plan/*/inferred")
 SIGNOFFS = ("/sign_off/lead/name", "/sign_off/lead/date", "/sign_off/head/name", "/sign_off/head/date")
 PER_100_NULL = "null when the headcount is missing or not positive"
 
@@ -121,8 +121,9 @@ def _catalogue() -> tuple[MetricDef, ...]:
         add(MetricDef(
             f"actions_{theme_key(theme)}", f"Actions on {theme.value}",
             f"How many actions in the plan address the {theme.value} theme.",
-            f"count(action_plan[*] where theme = '{theme.value}'); 0 when none.",
-            "actions", "neither", ("/action_plan/*/theme",), kind="count"))
+            f"count(action_plan[*] where theme = '{theme.value}' as stated: a theme techbench "
+            "inferred from the wording ('theme' in action.inferred) is not counted); 0 when none.",
+            "actions", "neither", ("/action_plan/*/theme", "/action_plan/*/inferred"), kind="count"))
     add(MetricDef(
         "actions_per_100", "Actions per 100 technicians",
         "How many actions the plan contains for every 100 technicians, so that plans of large and "
@@ -132,16 +133,17 @@ def _catalogue() -> tuple[MetricDef, ...]:
     add(MetricDef(
         "themes_covered", "Core themes covered",
         f"How many of the four core themes ({_CORE_NAMES}) have at least one action in the plan.",
-        f"count of the themes {_CORE_NAMES} with ≥ 1 action_plan[*] of that theme (0–4); "
-        "0 for an empty plan.",
-        "themes", "higher", ("/action_plan/*/theme",), headline=True, kind="score"))
+        f"count of the themes {_CORE_NAMES} with ≥ 1 action_plan[*] of that theme as stated "
+        "(inferred themes not counted) (0–4); 0 for an empty plan.",
+        "themes", "higher", ("/action_plan/*/theme", "/action_plan/*/inferred"), headline=True, kind="score"))
     add(MetricDef(
         "smart_share", "SMART actions",
         "The share of actions that name an owner, have a target date (not just 'ongoing') and say "
         "how their impact will be evidenced.",
         "100 × count(action_plan[*] with a non-blank owner, a due date whose precision is not "
         "'ongoing' (due.end present) and a non-blank evidence) / count(action_plan[*]); null when "
-        "the plan has no actions.",
+        "the plan has no actions. Only stated values count: a date techbench inferred from the "
+        "evidence or progress text ('due' in action.inferred) is no target date here.",
         "%", "higher", ("/action_plan/*/owner", *DUE, "/action_plan/*/evidence"), headline=True,
         kind="share"))
     add(MetricDef(
@@ -150,7 +152,8 @@ def _catalogue() -> tuple[MetricDef, ...]:
         "Stages 1 and 2, 36 months from Stage 3) from the date of the return.",
         "100 × count(dated actions with submission_date ≤ due.end ≤ submission_date + "
         "plan_horizon_months, months added calendar-wise and clipped to the month's end, both ends "
-        "inclusive) / count(dated actions), where dated = due present and not 'ongoing'; null when "
+        "inclusive) / count(dated actions), where dated = due stated (not inferred), present and "
+        "not 'ongoing'; null when "
         "there are no dated actions, or the submission date or stage is missing.",
         "%", "higher", (*DUE, "/submission_date", "/stage"), kind="share"))
 

@@ -52,12 +52,23 @@ def _returns(frames: Frames) -> pl.DataFrame:
     )
 
 
+def _stated(frame: pl.DataFrame) -> list[pl.Expr]:
+    """Theme and due as the institution stated them: values techbench inferred (``theme_inferred``,
+    ``due_inferred``) are nulled, so no metric counts them as the plan's own."""
+    out = []
+    for flag, columns in (("theme_inferred", ("theme",)), ("due_inferred", ("due_precision", "due_end"))):
+        if flag in frame.columns:
+            out += [pl.when(pl.col(flag).fill_null(False)).then(None).otherwise(pl.col(c)).alias(c) for c in columns]
+    return out
+
+
 def _action_counts(frames: Frames, returns: pl.DataFrame) -> pl.DataFrame:
     dated = pl.col("due_end").is_not_null() & pl.col("due_precision").ne_missing(DatePrecision.ONGOING.value)
     smart = _nonblank("owner") & dated & _nonblank("evidence")
     inside = dated & (pl.col("due_end") >= pl.col("submission_date")) & (pl.col("due_end") <= pl.col("horizon_end"))
     return (
         frames.actions.lazy()
+        .with_columns(_stated(frames.actions))
         .select(pl.col("submission_id").cast(pl.String), "theme", "owner", "due_precision",
                 pl.col("due_end").cast(pl.Date), "evidence")
         .join(returns.lazy().select("submission_id", "submission_date", "horizon_end"), on="submission_id",
