@@ -274,8 +274,14 @@ def submission(snap: Snapshot, viewer: Viewer, submission_id: str) -> Submission
         areas=q("SELECT name, headcount, fte FROM return_areas WHERE submission_id = ? ORDER BY ordinal"),
         registrations=q("SELECT register, label, count FROM return_registrations WHERE submission_id = ? ORDER BY ordinal"),
         initiatives=q("SELECT phase, theme, text FROM return_initiatives WHERE submission_id = ? ORDER BY ordinal"),
-        actions=q("""SELECT theme, action, owner, coalesce(due_text, CAST(due_end AS VARCHAR)) AS due, evidence, status
-                     FROM return_actions WHERE submission_id = ? ORDER BY ordinal"""),
+        # an inferred date is marked in words; the plan's own columns ("#", "Rationale", ...) as "heading: text" lines
+        actions=q("""SELECT theme, coalesce(theme_inferred, false) AS theme_inferred, action, owner,
+                            coalesce(due_text, CAST(due_end AS VARCHAR))
+                              || CASE WHEN due_inferred THEN ' (inferred)' ELSE '' END AS due, evidence, status,
+                            (SELECT string_agg(e.header || ': ' || e.text, chr(10) ORDER BY e.position)
+                             FROM return_action_extras e WHERE e.submission_id = a.submission_id
+                             AND e.action_ordinal = a.ordinal) AS details
+                     FROM return_actions a WHERE submission_id = ? ORDER BY ordinal"""),
         issues=q("SELECT severity, rule, location, message, field FROM issues WHERE submission_id = ? ORDER BY ordinal"),
         metrics=q("""SELECT c.name AS metric, v.value, c.unit, v.change, c.headline FROM bench_metric_values v
                      JOIN bench_metric_catalogue c USING (metric) WHERE v.submission_id = ? ORDER BY c.headline DESC, v.metric"""),

@@ -94,11 +94,19 @@ def action_plan(actions: pl.DataFrame) -> None:
     for tab, theme in zip(st.tabs([f"{plain(t)} ({by_theme[t].height})" for t in themes]), themes, strict=True):
         rows = by_theme[theme]
         with tab:
+            if "theme_inferred" in rows.columns:  # themes techbench suggested: said, and shown per action
+                if guessed := int(rows["theme_inferred"].fill_null(False).sum()):
+                    st.caption(f"{guessed} of these actions have no theme in the plan: techbench suggested "
+                               f"{plain(theme)} from their wording (inferred, not counted in benchmarks). "
+                               "Dates marked (inferred) were taken from the action's text.")
+                rows = rows.with_columns(pl.when(pl.col("theme_inferred")).then(pl.lit("inferred"))
+                                         .otherwise(pl.lit("stated")).alias("theme_inferred"))
             st.dataframe(rows, hide_index=True, width="stretch", placeholder=MISSING,
                          row_height=row_height(pl.concat([rows["action"], rows["evidence"]]), chars_per_line=40),
                          column_config={"action": st.column_config.TextColumn("Action", width="large"),
                                         "owner": "Owner", "due": "Due", "evidence": "Evidence of success",
-                                        "status": "Status"})
+                                        "status": "Status", "theme_inferred": "Theme",
+                                        "details": st.column_config.TextColumn("Plan's own columns", width="large")})
 
 
 def contact(detail: SubmissionDetail, whose: str = "") -> None:

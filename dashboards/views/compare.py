@@ -67,9 +67,13 @@ if metrics is not None:
 st.subheader("Theme coverage")
 coverage = pl.concat([
     pl.DataFrame({"theme": THEME_ORDER, "submission": short[d.submission_id]}).join(
-        d.actions.group_by("theme").len("actions"), on="theme", how="left").with_columns(pl.col("actions").fill_null(0))
+        d.actions.filter(~pl.col("theme_inferred")).group_by("theme").len("actions"), on="theme", how="left")
+    .with_columns(pl.col("actions").fill_null(0))
     for d in details])
 st.altair_chart(charts.grouped_bars(coverage, "theme", "submission", "actions", "Actions in the plan"), width="stretch")
+if any(d.actions["theme_inferred"].any() for d in details):
+    st.caption("Coverage counts the themes plans state; themes techbench suggested from an action's wording "
+               "are marked (theme inferred) below and not counted.")
 
 st.subheader("Action plans by theme")
 for theme in THEME_ORDER:
@@ -81,8 +85,10 @@ for theme in THEME_ORDER:
                 if rows.is_empty():
                     st.caption("No actions on this theme.")
                 for a in rows.iter_rows(named=True):
-                    st.markdown(f"- {ui.plain(a['action'])}  \n  *{ui.plain(a['owner'] or 'no owner')} · due "
-                                f"{ui.plain(a['due'] or ui.MISSING)}*")
+                    own = "".join(f"  \n  {ui.plain(line)}" for line in (a["details"] or "").split("\n") if line)
+                    st.markdown(f"- {ui.plain(a['action'])}{' *(theme inferred)*' if a['theme_inferred'] else ''}"
+                                f"  \n  *{ui.plain(a['owner'] or 'no owner')} · due {ui.plain(a['due'] or ui.MISSING)}*"
+                                + own)
 
 st.subheader("Answers, question by question")
 for key, question in QUESTIONS:
