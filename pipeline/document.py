@@ -42,6 +42,14 @@ class Cell:
     def text(self) -> str:
         return "\n".join(self.paragraphs)
 
+    def covers(self, column: int) -> bool:
+        return self.column <= column < self.column + self.span
+
+
+def cell_at(row: tuple[Cell, ...] | list[Cell], column: int) -> Cell | None:
+    """The cell of ``row`` covering grid ``column`` (1-based), if any."""
+    return next((cell for cell in row if cell.covers(column)), None)
+
 
 @dataclass(frozen=True)
 class Table:
@@ -101,3 +109,10 @@ class Document:
             else:
                 parts.extend(cell.text for row in block.rows for cell in row)
         return "\n".join(parts)
+
+
+def paragraph_place(number: int, after: Table | None) -> str:
+    """Where a body paragraph is, in the words the form reader uses: "paragraph 3 after table 4" (the
+    third paragraph, blank ones counted, since the last table outside any other), or "paragraph 2
+    before the first table"."""
+    return f"paragraph {number} after {after.label}" if after else f"paragraph {number} before the first table"
