@@ -1,9 +1,11 @@
-"""Reading the official self-assessment form as a Word document.
+"""Reading the official self-assessment form from a ``pipeline.document.Document``: a Word file
+(``read``), and the same way any other format that reader's model covers (``read_form``).
 
 Tables are recognised by what they say, not by their position, because people add, drop and
 reorder parts of Word forms: the contact table by its labels, each question by its wording, the
 technicians and action-plan tables by their column headings (with the synonyms people use).
-Locations are given as "table N, row R" (and ", paragraph P"), counting from 1 in reading order.
+Locations are the model's ("table N, row R, column C", and ", paragraph P"), counting from 1 in
+reading order; columns are the table's grid columns, so a merged heading does not shift them.
 """
 
 from __future__ import annotations
@@ -13,13 +15,10 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-import docx
-from docx.table import Table
-from docx.text.paragraph import Paragraph
-
-from pipeline import normalise
+from pipeline import normalise, word
 from pipeline.builder import ReturnBuilder
-from pipeline.plugin_api import WHOLE_FILE, ParseContext, ParseResult, PluginInfo, SourceFile
+from pipeline.document import Cell, Document, Paragraph, Table, cell_at
+from pipeline.plugin_api import WHOLE_FILE, Issue, ParseContext, ParseResult, PluginInfo, SourceFile
 from pipeline.schema import Register, Theme
 
 # Question -> phrases that identify it (checked in this order: the voice and URL questions also
@@ -98,48 +97,22 @@ def looks_like_form(data: bytes) -> bool:
 
 
 @dataclass
-class Block:
-    """A body element in reading order: a table (with its 1-based number) or a paragraph."""
-
-    table: Table | None = None
-    number: int = 0
-    paragraph: Paragraph | None = None
-    heading_theme: Theme | None = None
-
-
-@dataclass
 class Found:
     sections: set[str] = field(default_factory=set)
 
 
-def _cells(row) -> list:
-    """A row's cells with horizontally merged cells counted once."""
-    seen, cells = set(), []
-    for cell in row.cells:
-        if id(cell._tc) not in seen:
-            seen.add(id(cell._tc))
-            cells.append(cell)
-    return cells
-
-
-def _lines(cell) -> Iterator[tuple[int, str]]:
+def _lines(cell: Cell) -> Iterator[tuple[int, str]]:
     """Non-blank lines of a cell with their paragraph number (1-based)."""
     for p_no, para in enumerate(cell.paragraphs, start=1):
-        for line in para.text.split("\n"):
+        for line in para.split("\n"):
             if line.strip():
                 yield p_no, line.strip()
 
 
-def _blocks(document) -> list[Block]:
-    blocks, number = [], 0
-    for child in document.element.body.iterchildren():
-        tag = child.tag.rsplit("}", 1)[-1]
-        if tag == "tbl":
-            number += 1
-            blocks.append(Block(table=Table(child, document), number=number))
-        elif tag == "p":
-            blocks.append(Block(paragraph=Paragraph(child, document), number=number))
-    return blocks
+def _value(row: tuple[Cell, ...], column: int) -> str:
+    """The text of the cell covering grid ``column`` of ``row`` ("" if the row has none there)."""
+    cell = cell_at(row, column)
+    return cell.text.strip() if cell else ""
 
 
 def _question(text: str) -> str | None:
@@ -160,41 +133,57 @@ def _label(text: str, labels: dict[str, tuple[str, ...]]) -> str | None:
     return None
 
 
-def _header_map(row, columns: dict[str, tuple[str, ...]]) -> dict[str, int]:
+def _header_map(row: tuple[Cell, ...], columns: dict[str, tuple[str, ...]]) -> dict[str, int]:
+    """Column name -> the grid column (1-based) of the heading that names it."""
     mapping: dict[str, int] = {}
-    for i, cell in enumerate(_cells(row)):
+    for cell in row:
         column = normalise.match_header(cell.text, columns)
         if column and column not in mapping:
-            mapping[column] = i
+            mapping[column] = cell.column
     return mapping
 
 
-class DocxReader:
-    def __init__(self, source: SourceFile, info: PluginInfo, context: ParseContext) -> None:
-        self.source, self.context = source, context
+def read(source: SourceFile, info: PluginInfo, context: ParseContext) -> ParseResult:
+    """The form as a Word file."""
+    try:
+        document = word.read(source.data)
+    except word.Unreadable:
+        return ParseResult(None, [Issue(
+            rule="file.corrupt", severity="error", location=WHOLE_FILE,
+            message="This Word file could not be opened; it may be damaged or not a .docx. "
+            "Open it in Word, save it as .docx and resend it.")])
+    return read_form(document, source, info, context)
+
+
+def read_form(document: Document, source: SourceFile, info: PluginInfo, context: ParseContext) -> ParseResult:
+    """The form from any format's ``Document``; its notes (unaccepted changes...) become warnings."""
+    return FormReader(document, source, info, context).read()
+
+
+class FormReader:
+    def __init__(self, document: Document, source: SourceFile, info: PluginInfo, context: ParseContext) -> None:
+        self.document, self.source, self.context = document, source, context
         self.b = ReturnBuilder(source, info)
         self.found = Found()
         self.heading_theme: Theme | None = None
         self.narrative_count: tuple[re.Match | None, str] | None = None
 
     def read(self) -> ParseResult:
-        try:
-            document = docx.Document(io.BytesIO(self.source.data))
-        except Exception:  # python-docx raises many kinds on damaged packages
-            self.b.issue("file.corrupt", "error", None, WHOLE_FILE,
-                         "This Word file could not be opened; it may be damaged or not a .docx. "
-                         "Open it in Word, save it as .docx and resend it.")
-            return ParseResult(None, self.b.issues)
-        blocks = _blocks(document)
+        for note in self.document.notes:
+            self.b.issue(note.rule, "warning", None, note.location, note.message)
+        blocks = list(self.document.blocks)
         self._stage(blocks)
+        last: Table | None = None  # the last table outside any other, for paragraphs' places
         for i, block in enumerate(blocks):
-            if block.table is not None:
+            if isinstance(block, Table):
                 self._table(block, blocks[i + 1:])
-            elif block.paragraph is not None:
-                self._paragraph(block, blocks[i + 1:])
+                last = block if block.inside is None else last
+            else:
+                self._paragraph(block, last, blocks[i + 1:])
         if len(self.found.sections) < 3:
             self.b.issue("form.not_a_return", "error", None, WHOLE_FILE,
-                         "This Word document does not look like the Technician Commitment self-assessment "
+                         f"This {self.document.kind} document does not look like the Technician Commitment "
+                         "self-assessment "
                          "form: its questions and tables were not found. Use the form from "
                          "`techbench template --format docx` and keep its questions.")
             return ParseResult(None, self.b.issues)
@@ -202,20 +191,20 @@ class DocxReader:
         return self.b.build(self.context)
 
     # --- body elements ----------------------------------------------------------------------
-    def _stage(self, blocks: list[Block]) -> None:
+    def _stage(self, blocks: list[Paragraph | Table]) -> None:
         if self.context.stage is not None:
             return
         for block in blocks[:6]:
-            if block.paragraph is not None and (m := STAGE_RE.search(block.paragraph.text)):
-                self.b.set("/stage", int(m[1]), f"paragraph '{block.paragraph.text.strip()[:40]}'")
+            if isinstance(block, Paragraph) and (m := STAGE_RE.search(block.text)):
+                self.b.set("/stage", int(m[1]), f"paragraph '{block.text.strip()[:40]}'")
                 return
         self.b.set("/stage", 1, "not stated in the form's title")
         self.b.issue("stage.assumed", "warning", "/stage", "not stated in the form's title",
                      "The form does not say which stage it is for, so Stage 1 is assumed. "
                      "Say the stage when you hand it in (e.g. --stage 2).")
 
-    def _paragraph(self, block: Block, rest: list[Block]) -> None:
-        text = block.paragraph.text.strip()
+    def _paragraph(self, block: Paragraph, last: Table | None, rest: list[Paragraph | Table]) -> None:
+        text = block.text.strip()
         if not text:
             return
         if text == SYNTHETIC_MARK:
@@ -230,49 +219,49 @@ class DocxReader:
             # paragraphs that follow, up to the next table or question.
             lines = []
             for p_no, nxt in enumerate(rest, start=1):
-                if nxt.table is not None or (nxt.paragraph.text.strip() and _question(nxt.paragraph.text)):
+                if isinstance(nxt, Table) or (nxt.text.strip() and _question(nxt.text)):
                     break
-                for line in nxt.paragraph.text.split("\n"):
+                for line in nxt.text.split("\n"):
                     if line.strip():
                         lines.append((p_no, line.strip()))
-            where = f"after table {block.number}" if block.number else "before the first table"
+            where = f"after {last.label}" if last else "before the first table"
             self._answer(question, lines, lambda p: f"paragraph {p} {where}, after '{text[:30]}…'",
                          f"paragraphs {where}")
 
-    def _table(self, block: Block, rest: list[Block]) -> None:
-        table, n = block.table, block.number
+    def _table(self, table: Table, rest: list[Paragraph | Table]) -> None:
         rows = table.rows
-        if not rows:
+        if not rows or not rows[0]:
             return
-        first = " ".join(c.text for c in _cells(rows[0]))
+        first = " ".join(c.text for c in rows[0])
         question = _question(first)
-        if question and len(_cells(rows[0])) == 1:
-            cells = [_cells(r)[0] for r in rows[1:] if _cells(r)]
+        if question and len(rows[0]) == 1:
+            cells = [r[0] for r in rows[1:] if r]
             lines = [(f"row {r_no}, paragraph {p_no}", line)
                      for r_no, cell in enumerate(cells, start=2) for p_no, line in _lines(cell)]
             if not lines:  # answer written below the table instead of in it
                 lines = [(f"paragraph {p_no} after the table", line)
                          for p_no, line in self._following(rest)]
-            self._answer(question, lines, lambda p: f"table {n}, {p}", f"table {n}, row 2")
+            self._answer(question, lines, lambda p: f"{table.label}, {p}", table.where(row=2))
             return
-        if self._key_values(table, n):
+        if self._key_values(table):
             return
         if (mapping := _header_map(rows[0], ACTION_COLUMNS)) and "action" in mapping and len(mapping) >= 3:
-            self._actions(table, n, mapping)
+            self._actions(table, mapping)
         elif (mapping := _header_map(rows[0], REGISTRATION_COLUMNS)) and len(mapping) == 2 and \
                 "register" in normalise._key(first):
-            self._registrations(table, n, mapping)
-        elif (mapping := _header_map(rows[0], METRIC_COLUMNS)) and len(mapping) == 2 and mapping["name"] == 0:
-            self._metrics(table, n, mapping)
+            self._registrations(table, mapping)
+        elif (mapping := _header_map(rows[0], METRIC_COLUMNS)) and len(mapping) == 2 and \
+                mapping["name"] == rows[0][0].column:
+            self._metrics(table)
         elif (mapping := _header_map(rows[0], AREA_COLUMNS)) and "headcount" in mapping:
-            self._areas(table, n, mapping)
+            self._areas(table, mapping)
 
-    def _following(self, rest: list[Block]) -> list[tuple[int, str]]:
+    def _following(self, rest: list[Paragraph | Table]) -> list[tuple[int, str]]:
         lines = []
         for p_no, nxt in enumerate(rest, start=1):
-            if nxt.table is not None:
+            if isinstance(nxt, Table):
                 break
-            for line in nxt.paragraph.text.split("\n"):
+            for line in nxt.text.split("\n"):
                 if line.strip():
                     lines.append((p_no, line.strip()))
         return lines
@@ -314,35 +303,34 @@ class DocxReader:
                 self.b.set(f"{pointer}/{i}/theme", theme.value, where(place))
             i += 1
 
-    def _key_values(self, table: Table, n: int) -> bool:
+    def _key_values(self, table: Table) -> bool:
         """The contact table and the sign-off table: label cells followed by value cells."""
         pairs = []
         for r_no, row in enumerate(table.rows, start=1):
-            cells = _cells(row)
-            for c in range(0, len(cells) - 1, 2):
-                pairs.append((r_no, c + 2, cells[c].text.strip(), cells[c + 1].text.strip()))
+            for c in range(0, len(row) - 1, 2):
+                pairs.append((r_no, row[c + 1].column, row[c].text.strip(), row[c + 1].text.strip()))
         if not pairs:
             return False
         labels = [normalise._key(p[2]) for p in pairs]
         if sum(1 for lab in labels if lab.startswith(("signed", "signature"))) >= 1:
-            self._sign_off(pairs, n)
+            self._sign_off(pairs, table)
             return True
         contact = [(p, _label(p[2], CONTACT_LABELS)) for p in pairs]
         if sum(1 for _, ptr in contact if ptr) >= 2:
             self.found.sections.add("contact")
             for (r_no, c_no, _, value), pointer in contact:
                 if pointer:
-                    self.b.text(pointer, value, f"table {n}, row {r_no}, column {c_no}")
+                    self.b.text(pointer, value, table.where(r_no, c_no))
             return True
         return False
 
-    def _sign_off(self, pairs: list, n: int) -> None:
+    def _sign_off(self, pairs: list, table: Table) -> None:
         self.found.sections.add("sign_off")
         who = None
         seen: list[str] = []
         for r_no, c_no, label, value in pairs:
             key = normalise._key(label)
-            place = f"table {n}, row {r_no}, column {c_no}"
+            place = table.where(r_no, c_no)
             if key.startswith(("signed", "signature", "name")):
                 if any(w in key for w in ("leader of institution", "head of", "vice chancellor", "principal",
                                           "president", "director", "signatory")):
@@ -356,87 +344,83 @@ class DocxReader:
             elif key.startswith("date") and who:
                 self.b.day(f"/sign_off/{who}/date", value, place, "A sign-off date")
 
-    def _areas(self, table: Table, n: int, mapping: dict[str, int]) -> None:
+    def _areas(self, table: Table, mapping: dict[str, int]) -> None:
         self.found.sections.add("areas")
-        self.b.at("/technicians/headcount", f"table {n}, row 2 (no rows filled in)")
-        name_col = mapping.get("name", 0)
+        self.b.at("/technicians/headcount", f"{table.where(row=2)} (no rows filled in)")
+        name_col = mapping.get("name", table.rows[0][0].column)
         total_row = None
         i = 0
         fte_values: list[float | None] = []
         for r_no, row in enumerate(table.rows[1:], start=2):
-            cells = [c.text.strip() for c in _cells(row)]
-            get = lambda col: cells[mapping[col]] if col in mapping and mapping[col] < len(cells) else ""  # noqa: E731
-            name = cells[name_col] if name_col < len(cells) else ""
-            if not any(cells):
+            get = lambda col: _value(row, mapping[col]) if col in mapping else ""  # noqa: E731
+            at = lambda col: table.where(r_no, mapping[col])  # noqa: E731
+            name = _value(row, name_col)
+            if not any(c.text.strip() for c in row):
                 continue
             if TOTAL_RE.match(name):
                 total_row = r_no
-                self.b.integer("/technicians/headcount", get("headcount"), f"table {n}, row {r_no}, column {mapping['headcount'] + 1}",
+                self.b.integer("/technicians/headcount", get("headcount"), at("headcount"),
                                "The total number of technicians")
                 if "fte" in mapping:
-                    self.b.number("/technicians/fte", get("fte"), f"table {n}, row {r_no}, column {mapping['fte'] + 1}", "The total FTE")
+                    self.b.number("/technicians/fte", get("fte"), at("fte"), "The total FTE")
                 continue
-            place = f"table {n}, row {r_no}"
-            self.b.text(f"/technicians/areas/{i}/name", name or f"(row {r_no})", f"{place}, column {name_col + 1}")
-            self.b.integer(f"/technicians/areas/{i}/headcount", get("headcount"),
-                           f"{place}, column {mapping['headcount'] + 1}", f"The headcount for '{name}'")
+            self.b.text(f"/technicians/areas/{i}/name", name or f"(row {r_no})", table.where(r_no, name_col))
+            self.b.integer(f"/technicians/areas/{i}/headcount", get("headcount"), at("headcount"),
+                           f"The headcount for '{name}'")
             if "fte" in mapping:
-                fte_values.append(self.b.number(f"/technicians/areas/{i}/fte", get("fte"),
-                                                f"{place}, column {mapping['fte'] + 1}", f"The FTE for '{name}'"))
+                fte_values.append(self.b.number(f"/technicians/areas/{i}/fte", get("fte"), at("fte"),
+                                                f"The FTE for '{name}'"))
             i += 1
         if total_row is None and i:
             counts = [self.b.data["technicians"]["areas"][k].get("headcount") for k in range(i)]
             if None not in counts:
-                self.b.set("/technicians/headcount", sum(counts), f"table {n} (sum of the area rows, no total row)")
+                self.b.set("/technicians/headcount", sum(counts), f"{table.label} (sum of the area rows, no total row)")
             if fte_values and None not in fte_values:
-                self.b.set("/technicians/fte", round(sum(fte_values), 2), f"table {n} (sum of the area rows)")
+                self.b.set("/technicians/fte", round(sum(fte_values), 2), f"{table.label} (sum of the area rows)")
 
-    def _registrations(self, table: Table, n: int, mapping: dict[str, int]) -> None:
+    def _registrations(self, table: Table, mapping: dict[str, int]) -> None:
         i = 0
         for r_no, row in enumerate(table.rows[1:], start=2):
-            cells = [c.text.strip() for c in _cells(row)]
-            name = cells[mapping["name"]] if mapping["name"] < len(cells) else ""
-            count = cells[mapping["count"]] if mapping["count"] < len(cells) else ""
+            name, count = _value(row, mapping["name"]), _value(row, mapping["count"])
             if not name and not count or TOTAL_RE.match(name):
                 continue
-            place = f"table {n}, row {r_no}"
-            where = f"{place}, column {mapping['name'] + 1}"
+            where = table.where(r_no, mapping["name"])
             register = normalise.parse_register(name)
             # Registers beyond the list (a society's own) count as 'other', under their own name.
             self.b.set(f"/registrations/{i}/name", (register or Register.OTHER).value, where)
             if register is None:
                 self.b.text(f"/registrations/{i}/label", name, where)
-            self.b.integer(f"/registrations/{i}/count", count, f"{place}, column {mapping['count'] + 1}",
+            self.b.integer(f"/registrations/{i}/count", count, table.where(r_no, mapping["count"]),
                            f"The number registered as {name}")
             i += 1
 
-    def _metrics(self, table: Table, n: int, mapping: dict[str, int]) -> None:
+    def _metrics(self, table: Table) -> None:
         i = 0
         for r_no, row in enumerate(table.rows[1:], start=2):
-            cells = [c.text.strip() for c in _cells(row)]
+            cells = [c.text.strip() for c in row]
             if len(cells) < 2 or not any(cells):
                 continue
-            place = f"table {n}, row {r_no}"
-            self.b.text(f"/other_metrics/{i}/name", cells[0], f"{place}, column 1")
-            self.b.number(f"/other_metrics/{i}/count", cells[1], f"{place}, column 2", f"The number for '{cells[0]}'")
+            self.b.text(f"/other_metrics/{i}/name", cells[0], table.where(r_no, row[0].column))
+            self.b.number(f"/other_metrics/{i}/count", cells[1], table.where(r_no, row[1].column),
+                          f"The number for '{cells[0]}'")
             i += 1
 
-    def _actions(self, table: Table, n: int, mapping: dict[str, int]) -> None:
+    def _actions(self, table: Table, mapping: dict[str, int]) -> None:
         self.found.sections.add("action_plan")
-        self.b.at("/action_plan", f"table {n}")
+        self.b.at("/action_plan", table.label)
         theme = self.heading_theme
         i = 0
         for r_no, row in enumerate(table.rows[1:], start=2):
-            cells = [c.text.strip() for c in _cells(row)]
+            cells = [c.text.strip() for c in row]
             filled = [c for c in cells if c]
             if not filled:
                 continue
             if len(set(filled)) == 1 and (heading := normalise.theme_heading(filled[0])) and not heading[1]:
                 theme = heading[0]  # a theme heading row, often one merged cell
                 continue
-            place = f"table {n}, row {r_no}"
-            col = lambda name: f"{place}, column {mapping[name] + 1}"  # noqa: E731
-            get = lambda name: cells[mapping[name]] if name in mapping and mapping[name] < len(cells) else ""  # noqa: E731
+            place = table.where(r_no)
+            col = lambda name: table.where(r_no, mapping[name])  # noqa: E731
+            get = lambda name: _value(row, mapping[name]) if name in mapping else ""  # noqa: E731
             prefix = f"/action_plan/{i}"
             self.b.at(prefix, place)
             raw_theme = get("theme")

@@ -87,7 +87,7 @@ def techbench_write(ret: CanonicalReturn, directory: Path, stem: str, fmt: str |
 def techbench_parse(source: SourceFile, context: ParseContext) -> ParseResult:
     found = kind(source)
     if found == "docx":
-        return docx_reader.DocxReader(source, INFO, context).read()
+        return docx_reader.read(source, INFO, context)
     if found == "xlsx":
         return xlsx_reader.read(source, INFO, context)
     if found == "json":
