@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import io
+import zipfile
 
 import docx
 from docx.oxml import parse_xml
@@ -91,8 +92,8 @@ def test_tracked_deletion_is_not_read_and_a_deleted_row_is_gone():
     report = check(edited_form(edit))
     assert report.return_.profile == "The University of Northgate is a university."
     assert len(report.return_.action_plan) == 5
-    assert "table 2, row 2, column 1" in warnings(report, "file.tracked_changes")
-    assert any(loc.startswith("table 9") for loc in warnings(report, "file.tracked_changes"))
+    assert warnings(report, "file.tracked_changes") == ["table 2, row 2, column 1",
+                                                        "table 9, the deleted row after row 6"]
 
 
 def test_moved_text_is_read_once_where_it_was_moved_to():
@@ -293,6 +294,50 @@ def test_nested_table_is_its_own_table_inside_its_cell():
     nested = [t for t in document.tables if t.inside]
     assert [t.label for t in nested] == ["table 5, row 1, column 1, table 1"]
     assert isinstance(document.blocks[document.blocks.index(nested[0]) - 1], Table)
+
+
+# --- the Word reader on its own --------------------------------------------------------------------
+
+def package(body: str) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as zf:
+        zf.writestr("word/document.xml", f"<w:document {W}><w:body>{body}</w:body></w:document>")
+    return out.getvalue()
+
+
+def test_a_deleted_paragraph_mark_joins_the_paragraph_to_the_next_and_a_deleted_paragraph_goes():
+    deleted_mark = f'<w:pPr><w:rPr><w:del {INS.format(1)}/></w:rPr></w:pPr>'
+    document = word.read(package(
+        f"<w:p>{deleted_mark}{r('Joined ')}</w:p><w:p>{r('text.')}</w:p>"
+        f"<w:p>{deleted_mark}{dele('A deleted paragraph.')}</w:p><w:p>{r('Last.')}</w:p>"))
+    assert [b.text for b in document.blocks] == ["Joined text.", "Last."]
+    assert [n.location for n in document.notes] == ["paragraph 1 before the first table",
+                                                    "paragraph 2 before the first table"]
+
+
+def test_grid_before_deleted_cells_nested_fields_and_line_breaks():
+    nested_field = ('<w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText>IF </w:instrText></w:r>'
+                    '<w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText>PAGE</w:instrText></w:r>'
+                    '<w:r><w:fldChar w:fldCharType="separate"/></w:r><w:r><w:t>1</w:t></w:r>'
+                    '<w:r><w:fldChar w:fldCharType="end"/></w:r><w:r><w:instrText> = 1 "yes"</w:instrText></w:r>'
+                    '<w:r><w:fldChar w:fldCharType="separate"/></w:r><w:r><w:t>shown</w:t><w:br/><w:t>two</w:t></w:r>'
+                    '<w:r><w:fldChar w:fldCharType="end"/></w:r>')
+    document = word.read(package(
+        '<w:tbl><w:tr><w:trPr><w:gridBefore w:val="1"/></w:trPr>'
+        f'<w:tc><w:tcPr><w:cellDel {INS.format(2)}/></w:tcPr><w:p>{r("gone")}</w:p></w:tc>'
+        f'<w:tc><w:p>{nested_field}</w:p></w:tc></w:tr></w:tbl>'))
+    [table] = document.tables
+    [[cell]] = table.rows
+    assert (cell.column, cell.text) == (2, "shown\ntwo")
+    assert [n.location for n in document.notes] == ["table 1, row 1, column 2"]
+
+
+def test_paragraph_styles_are_named_and_notes_are_capped():
+    document = word.read(edited_form(lambda d: None))
+    assert document.blocks[1].style == "heading 1"
+    many = word.read(package("".join(f"<w:p>{ins(str(i), i)}</w:p>" for i in range(30))))
+    assert len(many.notes) == word.MAX_NOTES + 1
+    assert many.notes[-1].location == "the rest of the document" and "10 more" in many.notes[-1].message
 
 
 def test_word_reader_refuses_what_is_not_a_word_document():
