@@ -24,6 +24,12 @@ OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
 ZIP_CENTRAL_MAGIC = b"PK\x01\x02"
 UTF8_BOM = b"\xef\xbb\xbf"
+PDF_MAGIC = b"%PDF-"
+ZIP_EXTENSIONS = frozenset({"docx", "xlsx", "zip", "odt", "ods"})
+#: The first part of every OpenDocument package, stored: "mimetype" holding one of these.
+ODF_MIMETYPES = {b"application/vnd.oasis.opendocument.text": "odt",
+                 b"application/vnd.oasis.opendocument.spreadsheet": "ods"}
+ODF_MANIFEST = "META-INF/manifest.xml"
 
 
 @dataclass(frozen=True)
@@ -113,8 +119,13 @@ def screen(source: SourceFile, limits: Limits) -> None:
             "This is either a password-protected Office file or an old .doc/.xls file. "
             "Remove the password (File > Info > Protect) and save it as .docx or .xlsx.",
         )
-    if data.startswith(ZIP_MAGIC) or source.extension in {"docx", "xlsx", "zip"}:
+    if data.startswith(ZIP_MAGIC) or source.extension in ZIP_EXTENSIONS:
         check_zip(data, limits)
+        check_odf(data)
+    elif data.startswith(PDF_MAGIC) or source.extension == "pdf":
+        from pipeline import pdf  # PDF structure is the PDF reader's business; imported only for PDFs
+
+        pdf.screen(data, limits)
     elif _looks_like_xml(data):
         scanner = _EntityScanner("The file")
         for pos in range(0, len(data), MB):
@@ -134,7 +145,7 @@ def check_zip(data: bytes, limits: Limits) -> None:
     if not data.startswith(ZIP_MAGIC):
         raise Rejected(
             "file.corrupt",
-            "The file's name says it is a Word/Excel/zip file but its content is not. "
+            "The file's name says it is a Word, Excel, OpenDocument or zip file but its content is not. "
             "Save it again from Word or Excel, or check that it is the right file.",
         )
     # Every part costs memory while the directory is read, so count them first (an upper bound:
@@ -168,6 +179,34 @@ def check_zip(data: bytes, limits: Limits) -> None:
         raise Rejected("file.encrypted_or_legacy", "The file is password-protected; remove the password and resend it.")
     for member in members:
         _check_part(data, member)
+
+
+def odf_kind(data: bytes) -> str | None:
+    """'odt' or 'ods' for an OpenDocument text or spreadsheet package, by its stored ``mimetype``
+    part (the first, uncompressed, as the standard requires); None for anything else. Never raises."""
+    if data[30:38] != b"mimetype":
+        return None
+    for mimetype, kind in ODF_MIMETYPES.items():
+        if data[38:38 + len(mimetype)] == mimetype:
+            return kind
+    return None
+
+
+def check_odf(data: bytes) -> None:
+    """Refuse a password-protected OpenDocument file: its manifest gives the parts' encryption
+    data (the zip itself is not encrypted, so ``check_zip`` does not see it). Call after
+    ``check_zip``, which has checked that every part inflates to no more than it declares."""
+    if odf_kind(data) is None:
+        return
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            manifest = zf.read(ODF_MANIFEST) if ODF_MANIFEST in zf.namelist() else b""
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError, zlib.error):
+        raise Rejected("file.corrupt", DAMAGED) from None
+    if b"encryption-data" in manifest:
+        raise Rejected("file.encrypted_or_legacy",
+                       "The file is password-protected. Open it in LibreOffice, save it again without a "
+                       "password (File > Save As, untick 'Save with password') and resend it.")
 
 
 DAMAGED = ("The file is damaged or incomplete (it may have been cut short while uploading "

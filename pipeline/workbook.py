@@ -1,4 +1,4 @@
-"""What the .xlsx readers do alike: opening a workbook, reading its sheets into memory, naming
+"""What the .xlsx (and .ods) readers do alike: opening a workbook, reading its sheets into memory, naming
 cells and ranges, and reading rows of registrations and other metrics.
 
 Which sheets, headings and rows hold what stays with each reader; ``pipeline.cells`` turns single
@@ -7,15 +7,21 @@ cells into references and values.
 
 from __future__ import annotations
 
+import html
 import io
+import itertools
+import re
+import zipfile
 from collections.abc import Callable, Iterable
 from typing import Any
 
 import openpyxl
+import python_calamine
 from openpyxl.utils import get_column_letter
 
 from pipeline import normalise
 from pipeline.builder import ReturnBuilder
+from pipeline.intake import odf_kind
 from pipeline.cells import cell_ref, cell_text, cell_value, sheet_ref
 from pipeline.plugin_api import WHOLE_FILE
 
@@ -84,13 +90,80 @@ def rows_place(sheet: Sheet, header: int, rows: list[int], cols: Iterable[int]) 
 
 def open_workbook(b: ReturnBuilder, data: bytes) -> Any | None:
     """The workbook, read-only with the saved values of formulas; None, after a file.corrupt error,
-    when it cannot be opened."""
+    when it cannot be opened. An OpenDocument spreadsheet (.ods) is opened through calamine behind
+    the same few things readers use of openpyxl's (``worksheets``, ``title``, ``iter_rows``)."""
+    if odf_kind(data) == "ods":
+        try:
+            return OdsWorkbook(data)
+        except Exception:  # calamine raises its own kinds on damaged packages
+            b.issue("file.corrupt", "error", None, WHOLE_FILE,
+                    "This OpenDocument spreadsheet could not be opened; it may be damaged. Open it in "
+                    "LibreOffice, save it again as .ods (or as Excel .xlsx) and resend it.")
+            return None
     try:
         return openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:  # openpyxl raises many kinds on damaged packages
         b.issue("file.corrupt", "error", None, WHOLE_FILE,
                 "This Excel file could not be opened; it may be damaged or not an .xlsx. "
                 "Open it in Excel, save it as .xlsx (Excel Workbook) and resend it.")
+        return None
+
+
+class _OdsCell:
+    __slots__ = ("value",)
+    number_format = ""  # calamine gives values, not formats: a day-less date reads as its first day
+
+    def __init__(self, value: Any) -> None:
+        self.value = None if value == "" else value
+
+
+class OdsSheet:
+    """One sheet of an .ods, read by calamine; rows and columns counted from A1 as in Excel."""
+
+    def __init__(self, sheet) -> None:
+        self._sheet, self.title = sheet, sheet.name
+
+    def reset_dimensions(self) -> None:
+        pass
+
+    def iter_rows(self, min_row: int = 1, min_col: int = 1, max_col: int | None = None):
+        top, left = self._sheet.start or (0, 0)  # calamine's rows start at the used range
+        width = (max_col or left + self._sheet.width) - min_col + 1
+        rows = itertools.chain(itertools.repeat((), top), self._sheet.iter_rows())
+        for values in itertools.islice(rows, min_row - 1, None):
+            row = ([None] * left + list(values))[min_col - 1:min_col - 1 + width]
+            yield tuple(_OdsCell(v) for v in row + [None] * (width - len(row)))
+
+
+class OdsWorkbook:
+    def __init__(self, data: bytes) -> None:
+        book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+        self.worksheets = [OdsSheet(book.get_sheet_by_name(name)) for name in book.sheet_names]
+
+    def close(self) -> None:
+        pass
+
+
+_ODS_SHEET = re.compile(rb'<table:table\s[^>]*?\btable:name="([^"]*)"')
+_ODS_NAME = re.compile(rb'<table:named-(?:range|expression)\s[^>]*?\btable:name="([^"]*)"')
+
+
+def ods_outline(data: bytes, max_xml: int = 50 * 1024 * 1024) -> tuple[list[str], set[str]] | None:
+    """An .ods's sheet names and defined names (where the workbooks keep their markers), read from
+    ``content.xml`` without parsing it; None if ``data`` is not an .ods. For plugins' detect():
+    never raises."""
+    try:
+        if odf_kind(data) != "ods":
+            return None
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            info = zf.getinfo("content.xml")
+            if info.file_size > max_xml:
+                return None
+            xml = zf.read(info)
+        names = [html.unescape(n.decode("utf-8", "replace")) for n in _ODS_SHEET.findall(xml)]
+        defined = {html.unescape(n.decode("utf-8", "replace")) for n in _ODS_NAME.findall(xml)}
+        return names, defined
+    except Exception:
         return None
 
 

@@ -24,7 +24,7 @@ from pipeline.builder import ReturnBuilder
 from pipeline.plugin_api import WHOLE_FILE, ParseContext, ParseResult, PluginInfo, SourceFile
 from pipeline.schema import Register, Theme
 from pipeline.cells import cell_text, sheet_ref
-from pipeline.workbook import (Table, add_registration, incomplete, open_workbook, read_metrics, read_sheet,
+from pipeline.workbook import (Table, ods_outline, add_registration, incomplete, open_workbook, read_metrics, read_sheet,
                                read_stage, read_technician_areas, row_number)
 from plugins.faculty_workbook import layout as L
 
@@ -44,7 +44,10 @@ _SHEET_NAME_RE = re.compile(rb'<(?:\w+:)?sheet\b[^>]*?\bname="([^"]*)"')
 
 def sheet_names(data: bytes) -> tuple[list[str], bool] | None:
     """The workbook's sheet names and whether it carries the marker name, reading only
-    ``xl/workbook.xml``; None if it is not a workbook. Never raises."""
+    ``xl/workbook.xml`` (or an .ods's ``content.xml``); None if it is not a workbook. Never raises."""
+    ods = ods_outline(data)
+    if ods is not None:
+        return ods[0], L.MARKER_NAME in ods[1]
     try:
         if not data.startswith(b"PK\x03\x04"):
             return None

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from pipeline.plugin_api import WHOLE_FILE, Issue, ParseContext, ParseResult, PluginInfo, SourceFile, hookimpl
 from pipeline.schema import CanonicalReturn
+from pipeline.workbook import ods_outline
 from plugins.mapped_workbook import reader, writer
 from plugins.mapped_workbook.mapping import Mapping, MappingProblem, MappingSet, key, load_mappings
 
@@ -77,7 +78,10 @@ def _workbook_xml(data: bytes) -> bytes | None:
 
 def sheet_names(data: bytes) -> list[str] | None:
     """The workbook's sheet names, read from ``xl/workbook.xml`` alone (None if ``data`` is not an
-    .xlsx). Never raises."""
+    .xlsx), or from an .ods's ``content.xml``. Never raises."""
+    ods = ods_outline(data)
+    if ods is not None:
+        return ods[0]
     xml = _workbook_xml(data)
     if xml is None:
         return None
@@ -88,6 +92,9 @@ def sheet_names(data: bytes) -> list[str] | None:
 
 
 def is_official_workbook(data: bytes) -> bool:
+    ods = ods_outline(data)
+    if ods is not None:
+        return OFFICIAL_MARKER.decode() in ods[1]
     xml = _workbook_xml(data)
     return xml is not None and OFFICIAL_MARKER in xml
 

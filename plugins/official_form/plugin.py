@@ -10,6 +10,7 @@ import json
 import zipfile
 from pathlib import Path
 
+from pipeline.intake import odf_kind
 from pipeline.plugin_api import WHOLE_FILE, Issue, ParseContext, ParseResult, PluginInfo, SourceFile, hookimpl
 from pipeline.schema import CanonicalReturn
 from plugins.official_form import docx_reader, docx_writer, json_reader, xlsx_reader
@@ -36,9 +37,11 @@ def _zip_names(data: bytes) -> set[str]:
 
 
 def kind(source: SourceFile) -> str | None:
-    """'docx', 'xlsx' or 'json' by content (the extension is only a tie-breaker)."""
+    """'docx', 'xlsx' (or .ods) or 'json' by content (the extension is only a tie-breaker)."""
     data = source.data
     if data.startswith(b"PK\x03\x04"):
+        if odf_kind(data) == "ods":
+            return "xlsx"  # read by the workbook reader, which opens .ods as well
         names = _zip_names(data)
         if "word/document.xml" in names:
             return "docx"

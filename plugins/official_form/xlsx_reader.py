@@ -18,7 +18,7 @@ from pipeline import actions, normalise
 from pipeline.builder import ReturnBuilder
 from pipeline.plugin_api import WHOLE_FILE, ParseContext, ParseResult, PluginInfo, SourceFile
 from pipeline.cells import cell_text, sheet_ref
-from pipeline.workbook import (Sheet, Table, read_stage, add_registration, incomplete, open_workbook, read_metrics, read_sheet,
+from pipeline.workbook import (Sheet, ods_outline, Table, read_stage, add_registration, incomplete, open_workbook, read_metrics, read_sheet,
                                read_technician_areas, row_number, rows_place)
 from plugins.official_form import workbook_layout as L
 
@@ -47,7 +47,14 @@ def template_score(data: bytes) -> float:
     template's sheets (a copy rebuilt by hand), 0.0 otherwise; below the 0.9+ that other
     plugins give their own workbooks, which may share a few sheet names with ours.
 
-    Reads only ``xl/workbook.xml`` (a few kB) and never raises."""
+    Reads only ``xl/workbook.xml`` (a few kB), or an .ods's sheet and defined names, and never raises."""
+    ods = ods_outline(data)
+    if ods is not None:
+        names, defined = ods
+        if L.MARKER_NAME in defined:
+            return 0.9
+        found = sum(1 for sheet in L.SHEETS if {normalise._key(n) for n in names} & set(sheet.keys))
+        return 0.6 if found >= len(L.SHEETS) - 1 else 0.0
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             info = zf.getinfo("xl/workbook.xml")
