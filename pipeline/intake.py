@@ -145,7 +145,7 @@ def check_zip(data: bytes, limits: Limits) -> None:
     if not data.startswith(ZIP_MAGIC):
         raise Rejected(
             "file.corrupt",
-            "The file's name says it is a Word, Excel, OpenDocument or zip file but its content is not. "
+            "The file's name says it is a Word/Excel/OpenDocument/zip file but its content is not. "
             "Save it again from Word or Excel, or check that it is the right file.",
         )
     # Every part costs memory while the directory is read, so count them first (an upper bound:
