@@ -138,7 +138,8 @@ def _paragraphs(words: list[dict], left: float, right: float) -> list[str]:
             # until its next letter would not fit
             letter = first / max(1, len(text.split(" ", 1)[0]))
             cut = prev[5] == 1 and room < letter + 0.2 * height and (text[:1].islower() or text[:1].isdigit())
-            current += ("" if cut else " ") + text
+            broken = prev[4].endswith(("-", "/")) and not prev[4].endswith((" -", " /"))  # hartmoor-|university
+            current += ("" if cut or broken else " ") + text
         else:
             current = text
     paragraphs.append(current)

@@ -10,7 +10,8 @@ import json
 import zipfile
 from pathlib import Path
 
-from pipeline.intake import odf_kind
+from pipeline import odt, pdf
+from pipeline.intake import Rejected, odf_kind
 from pipeline.plugin_api import WHOLE_FILE, Issue, ParseContext, ParseResult, PluginInfo, SourceFile, hookimpl
 from pipeline.schema import CanonicalReturn
 from plugins.official_form import docx_reader, docx_writer, json_reader, xlsx_reader
@@ -19,7 +20,8 @@ INFO = PluginInfo(
     name="official_form",
     version="1.0.0",
     description="The Technician Commitment self-assessment form (.docx), the techbench workbook "
-    "(.xlsx, from `techbench template`) and canonical JSON.",
+    "(.xlsx, from `techbench template`) and canonical JSON; also read: the form saved as .odt or PDF, "
+    "the workbook saved as .ods.",
     formats=["docx", "xlsx", "json"],
     signatories=None,
     samples=[str(Path(__file__).parent / "samples" / name) for name in (
@@ -37,17 +39,20 @@ def _zip_names(data: bytes) -> set[str]:
 
 
 def kind(source: SourceFile) -> str | None:
-    """'docx', 'xlsx' (or .ods) or 'json' by content (the extension is only a tie-breaker)."""
+    """'docx', 'odt', 'pdf', 'xlsx' (or .ods) or 'json' by content (the extension is only a tie-breaker)."""
     data = source.data
     if data.startswith(b"PK\x03\x04"):
-        if odf_kind(data) == "ods":
-            return "xlsx"  # read by the workbook reader, which opens .ods as well
+        odf = odf_kind(data)
+        if odf:  # an .ods is read by the workbook reader, which opens .ods as well
+            return "xlsx" if odf == "ods" else odf
         names = _zip_names(data)
         if "word/document.xml" in names:
             return "docx"
         if "xl/workbook.xml" in names:
             return "xlsx"
         return None
+    if data.startswith(b"%PDF-"):
+        return "pdf"
     if data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
         return "json"
     return None
@@ -67,7 +72,30 @@ def techbench_detect(source: SourceFile) -> float:
         return xlsx_reader.template_score(source.data) or 0.1
     if found == "docx":
         return 0.8 if docx_reader.looks_like_form(source.data) else 0.3
+    if found == "odt":
+        return 0.8 if _odt_looks_like_form(source.data) else 0.3
+    if found == "pdf":
+        return 0.5  # its text is compressed: the form is recognised when read
     return 0.0
+
+
+def _odt_looks_like_form(data: bytes) -> bool:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            info = zf.getinfo("content.xml")
+            xml = zf.read(info) if info.file_size <= docx_reader.MAX_DOCUMENT_XML else b""
+    except Exception:
+        return False
+    return sum(marker in xml for marker in docx_reader.FORM_MARKERS) >= 2
+
+
+def _read_document(read, source: SourceFile, context: ParseContext) -> ParseResult:
+    """The form from an .odt or PDF: the file's ``Document`` (``read``), or the reason it has none."""
+    try:
+        document = read(source.data)
+    except Rejected as rejected:
+        return ParseResult(None, [rejected.issue])
+    return docx_reader.read_form(document, source, INFO, context)
 
 
 @hookimpl
@@ -91,6 +119,10 @@ def techbench_parse(source: SourceFile, context: ParseContext) -> ParseResult:
     found = kind(source)
     if found == "docx":
         return docx_reader.read(source, INFO, context)
+    if found == "odt":
+        return _read_document(odt.read, source, context)
+    if found == "pdf":
+        return _read_document(pdf.read, source, context)
     if found == "xlsx":
         return xlsx_reader.read(source, INFO, context)
     if found == "json":
