@@ -130,13 +130,14 @@ class Registry:
 
         registry = cls()
         for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
-            try:
-                plugin = ep.load()
-            except Exception as exc:  # one broken package must not take every other plugin down
+            try:  # one broken or clashing package must not take every other plugin down
+                registry.register(ep.load())
+            except PluginError as exc:
+                log.debug("plugin entry point %s was refused: %s", ep.value, exc)
+                registry.load_errors[ep.name] = str(exc)
+            except Exception as exc:
                 log.debug("plugin entry point %s could not be loaded: %s", ep.value, exc)
                 registry.load_errors[ep.name] = f"{type(exc).__name__}: {exc}"
-                continue
-            registry.register(plugin)
         return registry
 
     def register(self, plugin: Any) -> LoadedPlugin:
@@ -155,8 +156,13 @@ class Registry:
         elif (impls["techbench_detect"] is None) != (impls["techbench_parse"] is None):
             problem = f"plugin {plugin!r} must implement both techbench_detect and techbench_parse, or neither"
         else:
-            info = impls["techbench_plugin_info"]()
-            if not isinstance(info, PluginInfo):
+            try:
+                info = impls["techbench_plugin_info"]()
+            except Exception as exc:  # a bug in the plugin's own code
+                info = exc
+            if isinstance(info, Exception):
+                problem = f"plugin {plugin!r}: techbench_plugin_info raised {type(info).__name__}: {info}"
+            elif not isinstance(info, PluginInfo):
                 problem = f"plugin {plugin!r}: techbench_plugin_info must return a PluginInfo"
             elif info.name in self._plugins:
                 problem = f"two plugins are named '{info.name}'; uninstall one of them or rename it"

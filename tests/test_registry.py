@@ -128,3 +128,35 @@ def test_a_reader_warning_does_not_hide_a_rule_error_on_the_same_field():
     found = {(i.rule, i.field) for i in report.issues}
     assert ("areas.sum", "/technicians/headcount") in found  # a value is there: the rule still speaks
     assert ("required", "/lead/email") not in found  # unreadable, already said: not "missing" too
+
+
+class _EntryPoint:
+    """An installed package's entry point, as importlib.metadata gives it."""
+
+    def __init__(self, name: str, plugin) -> None:
+        self.name, self.value, self._plugin = name, f"fake_package:{name}", plugin
+
+    def load(self):
+        if isinstance(self._plugin, Exception):
+            raise self._plugin
+        return self._plugin
+
+
+def test_a_clashing_or_broken_installed_plugin_is_reported_and_left_out_never_fatal(monkeypatch):
+    import importlib.metadata
+
+    def info_raises():
+        raise RuntimeError("bug in plugin_info")
+
+    broken_info = make_plugin("broken_info", 0.5)
+    broken_info.techbench_plugin_info = hookimpl(info_raises)
+    installed = [_EntryPoint("acme", make_plugin("acme", 0.5)),
+                 _EntryPoint("acme_again", make_plugin("acme", 0.9)),  # the same plugin name, another package
+                 _EntryPoint("not_importable", ImportError("no module named acme_deps")),
+                 _EntryPoint("broken_info", broken_info)]
+    monkeypatch.setattr(importlib.metadata, "entry_points", lambda group: installed)
+    registry = Registry.from_entry_points()
+    assert [p.name for p in registry] == ["acme"]
+    assert "two plugins are named 'acme'" in registry.load_errors["acme_again"]
+    assert "no module named acme_deps" in registry.load_errors["not_importable"]
+    assert "bug in plugin_info" in registry.load_errors["broken_info"]
