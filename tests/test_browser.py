@@ -97,7 +97,7 @@ def browser():
 
 
 @pytest.fixture
-def page(browser, server):
+def page(server, browser):  # the server (and its pipeline run) before Playwright starts its event loop
     """A fresh browser context (a new Streamlit session: nobody signed in)."""
     context = browser.new_context(viewport={"width": WIDTH, "height": HEIGHT}, base_url=server)
     context.set_default_timeout(WAIT_MS)
