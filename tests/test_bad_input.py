@@ -263,7 +263,6 @@ PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj << /Type /Catalog /Pages 2 0 R >> e
 
 @pytest.mark.parametrize("name, content", [
     ("return", b"\x00\x01\x02 binary junk \xfe\xff" * 50),
-    ("return.pdf", PDF),
     ("return.png", b"\x89PNG\r\n\x1a\n" + bytes(200)),
 ])
 def test_files_no_reader_recognises_are_an_unknown_format(registry, tmp_path, name, content):
@@ -271,6 +270,12 @@ def test_files_no_reader_recognises_are_an_unknown_format(registry, tmp_path, na
     assert_rejected(report, "file.unknown_format")
     assert report.issues[0].location == WHOLE_FILE
     assert "docx" in report.issues[0].message  # says what techbench does read
+
+
+def test_a_pdf_without_text_is_refused_as_a_scan_saying_what_to_send(registry, tmp_path):
+    report = validate_path(write(tmp_path, "scan.pdf", PDF), registry)
+    assert_rejected(report, "file.no_text")
+    assert report.issues[0].location == WHOLE_FILE and "Save as PDF" in report.issues[0].message
 
 
 def assert_not_a_return(report: FileReport) -> None:
@@ -593,7 +598,8 @@ BAD_FILES = {
     "password": ("locked.docx", lambda sample: minimal_ole(), "file.encrypted_or_legacy"),
     "bomb": ("bomb.docx", lambda sample: sample_with(sample, "word/media/x.bin", deflated_zeros(120 * MB),
                                                      120 * MB, 0), "file.zip_limits"),
-    "unknown": ("scan.pdf", lambda sample: PDF, "file.unknown_format"),
+    "unknown": ("notes.png", lambda sample: b"\x89PNG\r\n\x1a\n" + bytes(200), "file.unknown_format"),
+    "scan": ("scan.pdf", lambda sample: PDF, "file.no_text"),
 }
 
 
