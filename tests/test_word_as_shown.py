@@ -12,7 +12,7 @@ import zipfile
 import docx
 from docx.oxml import parse_xml
 from docx.oxml.ns import qn
-from returns import CONTEXT, check, edited_form, set_cell
+from returns import CONTEXT, check, edited_form, northgate, set_cell
 
 from pipeline import word
 from pipeline.document import Paragraph, Table
@@ -274,6 +274,46 @@ def test_vertically_merged_theme_cell_gives_each_action_its_theme():
     assert ret.provenance.fields["/action_plan/2/owner"] == "table 9, row 4, column 3"
     [plan] = [t for t in word.read(edited_form(edit)).tables if t.number == 9]
     assert [row[0].merged_from for row in plan.rows[:5]] == [None, 2, 2, 2, None]
+
+
+def titled_plan(*titles: str, heading: dict[int, str] | None = None):
+    """An edit putting title rows, each one cell merged across, above the action plan's heading row
+    (and renaming heading cells: {column: text})."""
+    def edit(d):
+        table = d.tables[8]
+        for col, text in (heading or {}).items():
+            set_cell(d, 9, 1, col, text)
+        for title in reversed(titles):
+            table.rows[0]._tr.addprevious(copy.deepcopy(table.rows[0]._tr))
+            merged = table.cell(0, 0).merge(table.cell(0, len(table.columns) - 1))
+            merged.text = title
+    return edit
+
+
+def test_an_action_plan_under_a_merged_title_row_is_read_at_its_own_rows():
+    want = northgate()
+    report = check(edited_form(titled_plan("Action plan 2024-26")))
+    assert report.ok, report.issues
+    ret = report.return_
+    assert [(a.action, a.owner, a.due, a.status) for a in ret.action_plan] == \
+        [(a.action, a.owner, a.due, a.status) for a in want.action_plan]
+    assert ret.provenance.fields["/action_plan/2/owner"] == "table 9, row 5, column 3"  # the title is row 1
+    [plan] = [t for t in word.read(edited_form(titled_plan("Action plan 2024-26"))).tables if t.number == 9]
+    assert [(c.column, c.span, c.text) for c in plan.rows[0]] == [(1, 6, "Action plan 2024-26")]
+
+
+def test_an_action_plan_heading_under_two_title_rows_may_have_a_column_the_form_does_not_know():
+    """Under title rows the heading is recognised as it would be in the first row, so an extra
+    column ('Notes' for 'Status' here) does not hide the plan; the form's title rows stop at two."""
+    want = northgate()
+    report = check(edited_form(titled_plan("Action plan", "2024-26", heading={6: "Notes"})))
+    assert report.ok, report.issues
+    ret = report.return_
+    assert [a.owner for a in ret.action_plan] == [a.owner for a in want.action_plan]
+    assert ret.provenance.fields["/action_plan/0/action"] == "table 9, row 4, column 2"
+    assert all(a.status is None for a in ret.action_plan)
+    report = check(edited_form(titled_plan("Action plan", "2024-26", "Approved", heading={6: "Notes"})))
+    assert "action_plan" in {i.field.strip("/").split("/")[0] for i in report.errors if i.field}
 
 
 def test_nested_table_is_its_own_table_inside_its_cell():

@@ -20,6 +20,7 @@ from pipeline.builder import ReturnBuilder
 from pipeline.document import Cell, Document, Paragraph, Table, cell_at
 from pipeline.plugin_api import WHOLE_FILE, Issue, ParseContext, ParseResult, PluginInfo, SourceFile
 from pipeline.schema import Register, Theme
+from plugins.official_form import form_tables
 
 # Question -> phrases that identify it (checked in this order: the voice and URL questions also
 # mention the action plan).
@@ -72,6 +73,16 @@ METRIC_COLUMNS: dict[str, tuple[str, ...]] = {
     "name": ("other measure", "measure", "metric", "indicator"),
     "count": ("number", "count", "value"),
 }
+
+# Kinds of table by their heading row, checked in this order (a registrations heading also names
+# technicians): name, heading synonyms, and whether a row's column map is that kind's heading.
+KINDS: tuple[form_tables.Kind, ...] = (
+    ("actions", ACTION_COLUMNS, lambda m, row: "action" in m and len(m) >= 3),
+    ("registrations", REGISTRATION_COLUMNS,
+     lambda m, row: len(m) == 2 and "register" in normalise._key(" ".join(c.text for c in row))),
+    ("metrics", METRIC_COLUMNS, lambda m, row: len(m) == 2 and m["name"] == row[0].column),
+    ("areas", AREA_COLUMNS, lambda m, row: "headcount" in m),
+)
 
 TOTAL_RE = re.compile(r"^\s*(grand\s+)?total\b", re.I)
 STAGE_RE = re.compile(r"\bstage\s*([1-9])\b", re.I)
@@ -133,16 +144,6 @@ def _label(text: str, labels: dict[str, tuple[str, ...]]) -> str | None:
     return None
 
 
-def _header_map(row: tuple[Cell, ...], columns: dict[str, tuple[str, ...]]) -> dict[str, int]:
-    """Column name -> the grid column (1-based) of the heading that names it."""
-    mapping: dict[str, int] = {}
-    for cell in row:
-        column = normalise.match_header(cell.text, columns)
-        if column and column not in mapping:
-            mapping[column] = cell.column
-    return mapping
-
-
 def read(source: SourceFile, info: PluginInfo, context: ParseContext) -> ParseResult:
     """The form as a Word file."""
     try:
@@ -175,8 +176,9 @@ class FormReader:
         self._stage(blocks)
         last: Table | None = None  # the last table outside any other, for paragraphs' places
         for i, block in enumerate(blocks):
-            if isinstance(block, Table):
-                self._table(block, blocks[i + 1:])
+            if isinstance(block, Table):  # a table LibreOffice joined to the next is read as its parts
+                for part in form_tables.parts(block, KINDS):
+                    self._table(part, blocks[i + 1:])
                 last = block if block.inside is None else last
             else:
                 self._paragraph(block, last, blocks[i + 1:])
@@ -245,16 +247,13 @@ class FormReader:
             return
         if self._key_values(table):
             return
-        if (mapping := _header_map(rows[0], ACTION_COLUMNS)) and "action" in mapping and len(mapping) >= 3:
-            self._actions(table, mapping)
-        elif (mapping := _header_map(rows[0], REGISTRATION_COLUMNS)) and len(mapping) == 2 and \
-                "register" in normalise._key(first):
-            self._registrations(table, mapping)
-        elif (mapping := _header_map(rows[0], METRIC_COLUMNS)) and len(mapping) == 2 and \
-                mapping["name"] == rows[0][0].column:
-            self._metrics(table)
-        elif (mapping := _header_map(rows[0], AREA_COLUMNS)) and "headcount" in mapping:
-            self._areas(table, mapping)
+        if found := form_tables.heading(rows[0], KINDS):
+            kind, mapping = found
+            if kind == "actions":
+                self._actions(table, mapping)
+            else:
+                {"registrations": self._registrations, "metrics": self._metrics, "areas": self._areas}[kind](
+                    table, mapping)
 
     def _following(self, rest: list[Paragraph | Table]) -> list[tuple[int, str]]:
         lines = []
@@ -364,7 +363,7 @@ class FormReader:
                 if "fte" in mapping:
                     self.b.number("/technicians/fte", get("fte"), at("fte"), "The total FTE")
                 continue
-            self.b.text(f"/technicians/areas/{i}/name", name or f"(row {r_no})", table.where(r_no, name_col))
+            self.b.text(f"/technicians/areas/{i}/name", name or f"({table.where(r_no)})", table.where(r_no, name_col))
             self.b.integer(f"/technicians/areas/{i}/headcount", get("headcount"), at("headcount"),
                            f"The headcount for '{name}'")
             if "fte" in mapping:
@@ -394,7 +393,7 @@ class FormReader:
                            f"The number registered as {name}")
             i += 1
 
-    def _metrics(self, table: Table) -> None:
+    def _metrics(self, table: Table, mapping: dict[str, int]) -> None:
         i = 0
         for r_no, row in enumerate(table.rows[1:], start=2):
             cells = [c.text.strip() for c in row]
