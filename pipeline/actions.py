@@ -167,6 +167,9 @@ def suggest_theme(text: str | None) -> Theme | None:
 _THEME_WORDS = re.compile(r"\b(" + "|".join(sorted(normalise._THEMES, key=len, reverse=True)) + r")\b")
 THEME_CHOICES = ", ".join(t.value for t in Theme)
 STATUS_CHOICES = "Planned, In progress, Done, Dropped (or Red, Amber, Green)"
+#: Status columns meant to hold a code, where an unreadable text is worth a warning ("Progress" columns
+#: hold narratives: their text is kept without one).
+STATUS_CODE_HEADINGS = frozenset({"status", "rag", "rag status", "rag rating", "current status", "progress status"})
 
 
 def action_fields(cmap: ColumnMap, row: Sequence[Any], *, heading_theme: Theme | None = None,
@@ -215,6 +218,10 @@ def action_fields(cmap: ColumnMap, row: Sequence[Any], *, heading_theme: Theme |
         exact = normalise.parse_status(raw) is not None or (parse_status is not None and parse_status(raw) is not None)
         if not exact:
             keep(col)  # "Green", "carried forward", free progress text: kept as written
+        if found is None and heading_key(cmap.heading(col)) in STATUS_CODE_HEADINGS:  # not a progress narrative
+            out.notes.append(Note("parse.status", "warning", "status", col,
+                                  f"'{_text(raw)}' is not a status techbench can read; use one of: {STATUS_CHOICES}. "
+                                  "The text is kept under its heading."))
     if "due" in cmap.fields and not normalise.blank(raw := get(cmap.fields["due"])):
         if (due := normalise.parse_due(raw, plan_start)) is not None:
             v["due"], src["due"] = due.model_dump(mode="json"), cmap.fields["due"]
@@ -272,10 +279,13 @@ class PlanRows:
     def add(self, row: Sequence[Any], cell: Callable[[int], str], place: str) -> bool:
         """Read one row (values in column order); ``cell(col)`` names a cell, ``place`` the row.
         Returns whether it was an action (not blank, a number alone or a theme heading)."""
-        if all(normalise.blank(value) for value in row) or is_number_only(self.cmap, row):
+        if all(normalise.blank(value) for value in row):
             return False
+        # A heading row first: merged across the table, its text may sit in a '#' or unnamed column.
         if "theme" not in self.cmap.fields and (theme := heading_theme(row)) is not None:
             self.theme = theme
+            return False
+        if is_number_only(self.cmap, row):
             return False
         got = action_fields(self.cmap, row, heading_theme=self.theme, **self.options)
         prefix, b = f"/action_plan/{self.next}", self.b

@@ -376,3 +376,27 @@ def test_the_profile_action_plan_marks_inferred_values(plan_home, monkeypatch):
     assert (table["theme_inferred"] == "inferred").all()
     assert table["details"].str.contains("Rationale: ").any()
     assert table["due"].str.contains("(inferred)", regex=False).any()
+
+
+def test_the_word_form_reads_a_plan_laid_out_as_published():
+    """The Word form's plan table with the columns of a published plan: '#', 'Rationale', 'Date raised'
+    (not a due date), 'RAG'; no theme, owner or due column."""
+    from returns import check, edited_form, set_cell
+
+    def edit(d):
+        for col, heading in enumerate(["#", "Action", "Rationale", "Date raised", "Evidence of success", "RAG"], 1):
+            set_cell(d, 9, 1, col, heading)
+        set_cell(d, 9, 2, 1, "1")
+        set_cell(d, 9, 2, 2, "Support technicians to gain professional registration (RSciTech, RSci)")
+        set_cell(d, 9, 2, 5, "Directory live by End of November 2020; page views reported")
+        set_cell(d, 9, 2, 6, "Amber")
+
+    report = check(edited_form(edit))
+    first = report.return_.action_plan[0]
+    extra = {e.header: e.text for e in first.extra}
+    assert extra["#"] == "1" and "Rationale" in extra and "Date raised" in extra and extra["RAG"] == "Amber"
+    assert first.owner is None  # no column says owner: 'Rationale' is not one
+    assert first.status.value == "in progress"  # Amber
+    assert first.theme == Theme.RECOGNITION and "theme" in first.inferred  # suggested from the wording, marked
+    assert "due" in first.inferred and first.due.end == dt.date(2020, 11, 30)  # from the evidence text
+    assert report.ok, report.issues  # a plan laid out as published is a valid return

@@ -10,12 +10,13 @@ reading order; columns are the table's grid columns, so a merged heading does no
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from pipeline import normalise, word
+from pipeline import actions, normalise, word
 from pipeline.builder import ReturnBuilder
 from pipeline.document import Cell, Document, Paragraph, Table, cell_at
 from pipeline.plugin_api import WHOLE_FILE, Issue, ParseContext, ParseResult, PluginInfo, SourceFile
@@ -126,6 +127,26 @@ def _value(row: tuple[Cell, ...], column: int) -> str:
     return cell.text.strip() if cell else ""
 
 
+def _texts(row: tuple[Cell, ...], width: int) -> list[str]:
+    """A row's texts by grid column (0-based), a merged cell's text in its first column only."""
+    texts = [""] * width
+    for cell in row:
+        texts[cell.column - 1] = cell.text.strip()
+    return texts
+
+
+def _plan_columns(headers: list[str], mapping: dict[str, int]) -> actions.ColumnMap:
+    """The plan's columns by their headings (``actions.map_headers``). A heading that only contains
+    the word ("Actions to develop our technicians") still names the action column, which the table
+    was recognised by: without it every action would be blank."""
+    cmap = actions.map_headers(headers)
+    if "action" in cmap.fields or "action" not in mapping:
+        return cmap
+    col = mapping["action"] - 1
+    return dataclasses.replace(cmap, fields={**cmap.fields, "action": col},
+                               extra=tuple(c for c in cmap.extra if c != col), numbers=cmap.numbers - {col})
+
+
 def _question(text: str) -> str | None:
     key = normalise._key(text)
     for name, phrases in QUESTIONS.items():
@@ -167,6 +188,7 @@ class FormReader:
         self.b = ReturnBuilder(source, info)
         self.found = Found()
         self.heading_theme: Theme | None = None
+        self.actions_read = 0  # actions of earlier plan tables: a plan may run over several
         self.narrative_count: tuple[re.Match | None, str] | None = None
 
     def read(self) -> ParseResult:
@@ -405,48 +427,16 @@ class FormReader:
             i += 1
 
     def _actions(self, table: Table, mapping: dict[str, int]) -> None:
+        """The plan's rows through ``pipeline.actions``: fields only from columns whose heading says
+        so, the plan's own columns kept under their headings, inferred themes and dates marked."""
         self.found.sections.add("action_plan")
         self.b.at("/action_plan", table.label)
-        theme = self.heading_theme
-        i = 0
+        width = max(c.column + c.span - 1 for row in table.rows for c in row)
+        plan = actions.PlanRows(self.b, _plan_columns(_texts(table.rows[0], width), mapping),
+                                first=self.actions_read, theme=self.heading_theme)
         for r_no, row in enumerate(table.rows[1:], start=2):
-            cells = [c.text.strip() for c in row]
-            filled = [c for c in cells if c]
-            if not filled:
-                continue
-            if len(set(filled)) == 1 and (heading := normalise.theme_heading(filled[0])) and not heading[1]:
-                theme = heading[0]  # a theme heading row, often one merged cell
-                continue
-            place = table.where(r_no)
-            col = lambda name: table.where(r_no, mapping[name])  # noqa: E731
-            get = lambda name: _value(row, mapping[name]) if name in mapping else ""  # noqa: E731
-            prefix = f"/action_plan/{i}"
-            self.b.at(prefix, place)
-            raw_theme = get("theme")
-            if raw_theme:
-                found = normalise.parse_theme(raw_theme) or (normalise.theme_heading(raw_theme) or (None,))[0]
-                if found is None:
-                    self.b.issue("parse.theme", "warning", f"{prefix}/theme", col("theme"),
-                                 f"'{raw_theme}' is not a Technician Commitment theme; use Visibility, Recognition, "
-                                 "Career Development, Sustainability or Evaluating Impact.")
-                else:
-                    theme = found
-                    self.b.set(f"{prefix}/theme", found.value, col("theme"))
-            elif theme is not None:
-                self.b.set(f"{prefix}/theme", theme.value, f"{place} (theme from the heading above)")
-            for name in ("action", "owner", "evidence"):
-                if name in mapping:
-                    self.b.text(f"{prefix}/{name}", get(name), col(name))
-                else:
-                    self.b.at(f"{prefix}/{name}", place)
-            if "due" in mapping:
-                self.b.due(f"{prefix}/due", get("due"), col("due"))
-            else:
-                self.b.at(f"{prefix}/due", place)
-            if "status" in mapping:
-                self.b.enum(f"{prefix}/status", get("status"), col("status"), normalise.parse_status,
-                            "status", "Planned, In progress, Done, Dropped")
-            i += 1
+            plan.add(_texts(row, width), lambda col, r=r_no: table.where(r, col + 1), table.where(r_no))
+        self.actions_read = plan.next
 
     def _expected_places(self) -> None:
         """Where missing answers would have gone, so their issues point somewhere useful."""
