@@ -61,7 +61,7 @@ def build(con, n: int, stages: int, seed: int) -> int:
         "size": [1] * rows, "plugin": ["official_form"] * rows, "status": ["accepted"] * rows,
         "errors": [0] * rows, "warnings": [0] * rows, "processed_at": received, "run_id": ["bench"] * rows,
         "is_latest_valid": [True] * rows}).to_arrow())
-    con.execute("INSERT INTO submissions SELECT * FROM s")
+    con.execute("INSERT INTO submissions BY NAME SELECT * FROM s")
     con.register("r", pl.DataFrame({
         "submission_id": sid, "signatory": sig, "stage": stage, "schema_version": ["1.0"] * rows,
         "synthetic": [True] * rows, "signatory_name": sig, "submission_date": sub_date,
@@ -71,7 +71,7 @@ def build(con, n: int, stages: int, seed: int) -> int:
         "published_url": ["https://x.example.ac.uk"] * rows, "lead_signoff_name": ["a"] * rows,
         "lead_signoff_date": sub_date, "head_signoff_name": ["b"] * rows, "head_signoff_date": sub_date,
         "plan_horizon_months": np.where(stage <= 2, 24, 36), "canonical": ["{}"] * rows}).to_arrow())
-    con.execute("INSERT INTO returns SELECT * FROM r")
+    con.execute("INSERT INTO returns BY NAME SELECT * FROM r")
     per = 12
     a_sid = np.repeat(np.array(sid), per)
     a_date = np.repeat(np.array(sub_date, dtype="datetime64[D]"), per)
@@ -84,19 +84,19 @@ def build(con, n: int, stages: int, seed: int) -> int:
         "due_end": (a_date + rng.integers(60, 700, k).astype("timedelta64[D]")).astype("datetime64[D]"),
         "due_text": ["Sep 2020"] * k, "evidence": rng.choice(["survey", None], k, p=[.9, .1]),
         "status": rng.choice([s.value for s in ActionStatus], k)}).to_arrow())
-    con.execute("INSERT INTO return_actions SELECT * FROM a")
+    con.execute("INSERT INTO return_actions BY NAME SELECT * FROM a")
     regs = [r.value for r in Register]
     g = rows * 3
     con.register("g", pl.DataFrame({
         "submission_id": np.repeat(np.array(sid), 3), "ordinal": np.tile(np.arange(3), rows),
         "register": rng.choice(regs, g), "label": [None] * g, "count": rng.integers(0, 20, g)}).to_arrow())
-    con.execute("INSERT INTO return_registrations SELECT * FROM g")
+    con.execute("INSERT INTO return_registrations BY NAME SELECT * FROM g")
     i = rows * 6
     con.register("i", pl.DataFrame({
         "submission_id": np.repeat(np.array(sid), 6), "ordinal": np.tile(np.arange(6), rows),
         "phase": rng.choice(["before", "since"], i), "theme": rng.choice(THEMES, i),
         "text": [f"A {w}" for w in rng.choice(WORDS, i)]}).to_arrow())
-    con.execute("INSERT INTO return_initiatives SELECT * FROM i")
+    con.execute("INSERT INTO return_initiatives BY NAME SELECT * FROM i")
     return rows
 
 
