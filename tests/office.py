@@ -91,3 +91,34 @@ def _convert(todo: dict[tuple[str, str], Path], ext: str, convert_to: str) -> No
             raise RuntimeError(f"LibreOffice did not convert {path.name} to {ext} (exit {run.returncode}):\n"
                                f"{run.stdout}\n{run.stderr}")
         _CACHE[(digest, target)] = out
+
+
+def key_fields(report) -> dict:
+    """What a converted return must read the same as its original."""
+    ret = report.return_
+    return {
+        "organisation": ret.signatory_name,
+        "headcount": ret.technicians.headcount,
+        "areas": [(a.name, a.headcount) for a in ret.technicians.areas],
+        "actions": len(ret.action_plan),
+        "themes": sorted({str(a.theme) for a in ret.action_plan}),
+        "owners": [a.owner for a in ret.action_plan],
+        "lead": ret.lead.email if ret.lead else None,
+        "registrations": [(str(r.name), r.label, r.count) for r in ret.registrations],
+        "metrics": [(m.name, m.count) for m in ret.other_metrics],
+    }
+
+
+def reads_like_the_word_form(original: Path, converted: Path):
+    """Validate both as stage 1 returns: the converted file is read by the official form plugin,
+    valid, with the original's key fields. Returns its report."""
+    from pipeline.plugin_api import ParseContext
+    from pipeline.registry import Registry
+    from pipeline.validate import validate_path
+
+    registry = Registry.from_entry_points()
+    want = validate_path(original, registry, context=ParseContext(stage=1))
+    got = validate_path(converted, registry, context=ParseContext(stage=1))
+    assert got.plugin == "official_form" and got.ok, got.issues
+    assert key_fields(got) == key_fields(want)
+    return got
