@@ -50,7 +50,8 @@ def _good_rows(con) -> None:
         INSERT INTO return_initiatives VALUES
             ('alpha|1|bbb', 0, 'before', 'Visibility', 'Technician profiles'),
             ('alpha|1|bbb', 1, 'since', NULL, 'A network');
-        INSERT INTO return_actions VALUES
+        INSERT INTO return_actions (submission_id, ordinal, theme, action, owner, due_precision, due_end, due_text,
+                                    evidence, status) VALUES
             ('alpha|1|bbb', 0, 'Visibility', 'Web pages', 'Comms', 'month', DATE '2025-09-30', 'Sep 2025', 'Page views', 'planned'),
             ('alpha|1|bbb', 1, 'Career Development', 'Mentoring', 'HR', 'ongoing', NULL, 'ongoing', NULL, NULL),
             ('beta|2|ccc', 0, NULL, 'Survey', NULL, 'year', DATE '2026-12-31', '2026', NULL, 'in progress');
