@@ -14,6 +14,7 @@ from pipeline.intake import Limits, Rejected, read_source
 from pipeline.landing import Landed
 from pipeline.plugin_api import WHOLE_FILE, Issue, ParseContext
 from pipeline.registry import Registry
+from pipeline.settings import SPAWN
 from pipeline.validate import FileReport, apply_rules, parse_source
 from pipeline.warehouse import Processed
 
@@ -87,7 +88,7 @@ def _map(fn, files, signatories, workers, progress) -> list[Processed]:
             if progress:
                 progress(1)
         return out
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=SPAWN) as pool:
         for item in pool.map(fn, jobs, chunksize=8):
             out.append(item)
             if progress:

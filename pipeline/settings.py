@@ -3,9 +3,14 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 from dataclasses import dataclass
 from pathlib import Path
+
+# Worker processes start as fresh interpreters ("spawn"), never as forks: a fork of a process that
+# runs threads (DuckDB, polars, Dagster, a web server, tests) can die or hang in the child.
+SPAWN = multiprocessing.get_context("spawn")
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ from pipeline.appendix_a import ACTIVITIES
 from pipeline.normalise import add_months
 from pipeline.register import Nation, Signatory, SignatoryType, write_register
 from pipeline.registry import Registry
+from pipeline.settings import SPAWN
 from pipeline.schema import (
     CORE_THEMES,
     Action,
@@ -472,7 +473,7 @@ def generate(out: Path, signatories: int, stages: int, seed: int, as_of: dt.date
     if workers == 1 or len(jobs) < 50:
         collect(map(_write_member, jobs))
     else:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=SPAWN) as pool:
             collect(pool.map(_write_member, jobs, chunksize=16))
     rows.sort(key=lambda r: r["file"])
     with (out / "manifest.csv").open("w", encoding="utf-8", newline="") as fh:
