@@ -167,15 +167,17 @@ def partial_home(home, tmp_path, monkeypatch):  # noqa: F811
 
 
 def _coverage_counts(s: data.Snapshot) -> pl.DataFrame:
+    """Per stage and core theme: accepted plans (n) and those with an action on it (covered),
+    counted here in polars, apart from the data layer's SQL."""
     from pipeline.schema import CORE_THEMES
 
-    return s.query("""
-        WITH plans AS (SELECT submission_id, stage FROM submissions WHERE is_latest_valid),
-             themes AS (SELECT unnest(?::VARCHAR[]) AS theme),
-             covered AS (SELECT DISTINCT submission_id, theme FROM return_actions)
-        SELECT p.stage, t.theme, count(*) AS n, count(c.submission_id) AS covered
-        FROM plans p CROSS JOIN themes t LEFT JOIN covered c ON c.submission_id = p.submission_id AND c.theme = t.theme
-        GROUP BY ALL ORDER BY p.stage, t.theme""", ([t.value for t in CORE_THEMES],))
+    plans = s.query("SELECT submission_id, stage FROM submissions WHERE is_latest_valid")
+    actions = s.query("SELECT DISTINCT submission_id, theme FROM return_actions")
+    themes = pl.DataFrame({"theme": [t.value for t in CORE_THEMES]})
+    per_plan = plans.join(themes, how="cross").join(actions.with_columns(on=pl.lit(1)), on=["submission_id", "theme"],
+                                                    how="left")
+    return (per_plan.group_by("stage", "theme").agg(n=pl.len(), covered=pl.col("on").count())
+            .sort("stage", "theme").select("stage", "theme", "n", "covered"))
 
 
 def _published_share(n: int, covered: int) -> float | None:
