@@ -22,7 +22,7 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__)
 import numpy as np  # noqa: E402
 import polars as pl  # noqa: E402
 
-from pipeline import warehouse  # noqa: E402
+from pipeline.store import warehouse  # noqa: E402
 from pipeline.benchmarks import compute  # noqa: E402
 from pipeline.benchmarks.frames import load_frames  # noqa: E402
 from pipeline.schema import ActionStatus, DatePrecision, Register, Theme  # noqa: E402

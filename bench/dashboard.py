@@ -40,7 +40,7 @@ import tempfile  # noqa: E402
 import time  # noqa: E402
 from functools import partial  # noqa: E402
 
-from pipeline import landing  # noqa: E402
+from pipeline.handin import landing  # noqa: E402
 from pipeline.settings import Paths  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -63,7 +63,7 @@ def note(*parts: object) -> None:
 
 def snapshot_size(paths: Paths) -> tuple[int, int] | None:
     """(signatories, highest stage) of the published snapshot, or None without one."""
-    from pipeline.snapshot import open_snapshot
+    from pipeline.store.snapshot import open_snapshot
 
     if not paths.snapshot.is_file():
         return None
@@ -129,7 +129,7 @@ def add_accounts(paths: Paths, assigned: int = 3) -> list[str]:
     """One account per role; the reviewer gets ``assigned`` accepted submissions of other signatories
     (the institution's latest among them, so it has a profile to open)."""
     from dashboards.accounts import AccountStore
-    from pipeline.snapshot import open_snapshot
+    from pipeline.store.snapshot import open_snapshot
 
     store = AccountStore.for_paths(paths)
     for role, (username, signatory) in USERS.items():
@@ -242,7 +242,7 @@ def main() -> None:
     os.environ["TECHBENCH_HOME"] = str(paths.home)
     os.environ["TECHBENCH_DISCLOSURE_SALT"] = SALT
     from dashboards.session import VIEWS
-    from pipeline.snapshot import open_snapshot
+    from pipeline.store.snapshot import open_snapshot
 
     with open_snapshot(paths) as con:
         returns = con.execute("SELECT count(*) FROM submissions").fetchone()[0]

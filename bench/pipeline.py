@@ -24,11 +24,13 @@ import subprocess
 import tempfile
 import time
 
-from pipeline import landing, process
-from pipeline.register import load_register
+from pipeline.handin import landing
+
+from pipeline.validation import process
+from pipeline.signatories import load_register
 from pipeline.run import run_pipeline
 from pipeline.settings import Paths
-from pipeline.snapshot import open_snapshot
+from pipeline.store.snapshot import open_snapshot
 from pipeline.synthetic import generate, read_manifest
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -35,12 +35,10 @@ from pathlib import Path
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from pipeline.landing import SLUG_RE
+from pipeline.ids import ROLES, SLUG_RE, SUBMISSION_RE, submission_signatory
 
-ROLES = ("steering", "reviewer", "institution")
 MIN_PASSWORD_LENGTH = 10
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._@+-]{1,63}$")
-SUBMISSION_PATTERN = re.compile(rf"^({SLUG_RE.pattern.strip('^$')})\|(\d+)\|([0-9a-f]{{64}})$")  # signatory|stage|sha256
 BUSY_TIMEOUT_MS = 30_000
 FILE_NAME = "app.sqlite3"
 
@@ -104,11 +102,6 @@ class User:
 def store_path(paths) -> Path:
     """Where the accounts live for a ``pipeline.settings.Paths``: ``<home>/app.sqlite3``."""
     return Path(paths.home) / FILE_NAME
-
-
-def submission_signatory(submission_id: str) -> str:
-    """The signatory part of ``signatory|stage|sha256``."""
-    return submission_id.split("|", 1)[0]
 
 
 def normalise_username(username: str) -> str:
@@ -378,7 +371,7 @@ class AccountStore:
     def assign(self, username: str, submission_id: str) -> bool:
         """Give a reviewer a submission; ``False`` if they had it already."""
         name = normalise_username(username)
-        match = SUBMISSION_PATTERN.match(submission_id)
+        match = SUBMISSION_RE.match(submission_id)
         if not match:
             raise AccountError(f"{submission_id!r} is not a submission id (signatory|stage|sha256)")
         with self._write() as con:

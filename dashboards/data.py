@@ -26,9 +26,10 @@ import streamlit as st
 
 from dashboards.accounts import AccountStore, User
 from pipeline.benchmarks import disclosure
+from pipeline.benchmarks.published import SECTOR_TABLES, positions_query
 from pipeline.settings import Paths
 from pipeline.schema import CORE_THEMES
-from pipeline.snapshot import Published, SnapshotInfo, published
+from pipeline.store.snapshot import Published, SnapshotInfo, published
 
 ALL_GROUP = "all"
 
@@ -65,7 +66,7 @@ def _disclosed(path: str, version: str, role: str, viewer: str | None, account: 
 
 @dataclass(frozen=True)
 class Snapshot:
-    """The current publication (``pipeline.snapshot.published``, read on every rerun: a small JSON
+    """The current publication (``pipeline.store.snapshot.published``, read on every rerun: a small JSON
     pointer). Its file is immutable, so connections and results are cached by its path."""
 
     paths: Paths
@@ -131,48 +132,15 @@ class Viewer:
 # Read with the tables disclosed together, so that pseudonyms are the same across them.
 REGISTER = ("_register", "SELECT slug, name FROM signatories")
 
-SECTOR_TABLES = {
-    "positions": """
-        SELECT p.signatory, s.name AS signatory_name, p.metric, c.name AS metric_name, c.unit, p.group_id,
-               g.label AS group_label, p.value, t.n, t.median, t.median_low, t.median_high, p.quintile,
-               p.quintile_label, p.diff, p.diff_low, p.diff_high, p.wording
-        FROM bench_positions p JOIN bench_metric_catalogue c USING (metric)
-        JOIN bench_group_stats t USING (metric, group_id) JOIN bench_peer_groups g USING (group_id)
-        JOIN signatories s ON s.slug = p.signatory ORDER BY p.signatory, p.metric, p.group_id""",
-    "group_stats": """
-        SELECT t.metric, c.name AS metric_name, c.unit, t.group_id, g.label AS group_label, t.n, t.median,
-               t.q1, t.q3, t.median_low, t.median_high, t.ci_level
-        FROM bench_group_stats t JOIN bench_metric_catalogue c USING (metric) JOIN bench_peer_groups g USING (group_id)
-        ORDER BY t.metric, t.group_id""",
-    "sector_trends": """
-        SELECT t.metric, c.name AS metric_name, c.unit, t.stage, t.n, t.median, t.q1, t.q3
-        FROM bench_sector_trends t JOIN bench_metric_catalogue c USING (metric) ORDER BY t.metric, t.stage""",
-    "metric_values": """
-        SELECT v.signatory, s.name AS signatory_name, v.stage, v.submission_id, v.metric, v.value, v.change
-        FROM bench_metric_values v JOIN signatories s ON s.slug = v.signatory
-        ORDER BY v.signatory, v.stage, v.metric""",
-    "tracker": """
-        SELECT t.signatory, s.name AS signatory_name, t.stage, t.window_opens, t.due, t.status, t.submitted_at,
-               t.days_late, t.submission_id
-        FROM bench_tracker t JOIN signatories s ON s.slug = t.signatory ORDER BY s.name, t.stage""",
-    "hesa_reconciliation": """
-        SELECT h.signatory, s.name AS signatory_name, h.stage, h.academic_year, h.declared, h.hesa_proxy, h.ratio,
-               h.flag
-        FROM bench_hesa_reconciliation h JOIN signatories s ON s.slug = h.signatory ORDER BY s.name, h.stage""",
-    "appendix_a_adoption": "SELECT * FROM bench_appendix_a_adoption ORDER BY theme, activity_id",
-    "metric_catalogue": "SELECT metric, name, definition, unit, direction, kind, headline FROM bench_metric_catalogue",
-    "peer_groups": "SELECT group_id, kind, label, members FROM bench_peer_groups ORDER BY kind, label",
-}
-
 
 def signatory_positions(snap: Snapshot, viewer: Viewer, slug: str) -> pl.DataFrame:
     """One signatory's positions against each peer group, with disclosure control for all but steering
     (group figures withheld where fewer than 5 signatories are behind them, group sizes rounded)."""
     if not viewer.can_see_signatory(slug):
         raise Denied("You do not have access to this signatory.")
-    sql = SECTOR_TABLES["positions"].replace("ORDER BY", "WHERE p.signatory = ? ORDER BY")
+    sql, params = positions_query(signatory=slug)
     if viewer.role == "steering":
-        return snap.query(sql, (slug,))
+        return snap.query(sql, tuple(params))
     out = _disclosed(snap.file, snap.info.version, viewer.role, slug, viewer.pseudonym_account,
                      ("positions", REGISTER[0]), (sql, REGISTER[1]), ((slug,), ()))
     # every row is the signatory's own, kept visible with exact values: numbers again, for the chart
@@ -438,17 +406,17 @@ def _registry():
 
 @dataclass(frozen=True)
 class UploadResult:
-    report: object  # pipeline.validate.FileReport
-    landed: object | None  # pipeline.landing.Landed, when the file was valid and handed in
+    report: object  # pipeline.validation.validate.FileReport
+    landed: object | None  # pipeline.handin.landing.Landed, when the file was valid and handed in
 
 
 def check_upload(viewer: Viewer, name: str, content: bytes, stage: int, paths: Paths | None = None) -> UploadResult:
     """Validate an institution's file for its own signatory; land it only if it is valid."""
-    from pipeline.intake import Limits
-    from pipeline.landing import land_source
-    from pipeline.plugin_api import ParseContext, SourceFile
-    from pipeline.register import registered_name
-    from pipeline.validate import validate_source
+    from pipeline.kit.intake import Limits
+    from pipeline.handin.landing import land_source
+    from pipeline.kit.hooks import ParseContext, SourceFile
+    from pipeline.signatories import registered_name
+    from pipeline.validation.validate import validate_source
 
     if viewer.role != "institution" or not viewer.signatory:
         raise Denied("Only institution accounts hand in returns, each for its own signatory.")
@@ -471,8 +439,8 @@ def issues_frame(issues: Sequence) -> pl.DataFrame:
 
 def upload_status(paths: Paths, viewer: Viewer) -> pl.DataFrame:
     """An institution's handed-in files, newest first, with what the pipeline made of them so far."""
-    from pipeline.landing import scan
-    from pipeline.warehouse import submission_id
+    from pipeline.handin.landing import scan
+    from pipeline.store.warehouse import submission_id
 
     if viewer.role != "institution" or not viewer.signatory:
         raise Denied("Only institution accounts hand in returns.")
@@ -500,7 +468,7 @@ def quality_report(paths: Paths, viewer: Viewer) -> dict | None:
     """The Great Expectations results (steering only: examples quote values from any return)."""
     import json
 
-    from pipeline.quality import RESULTS_FILE
+    from pipeline.validation.quality import RESULTS_FILE
 
     if viewer.role != "steering":
         raise Denied("The Great Expectations results are shown to the steering group only.")
@@ -525,7 +493,7 @@ def _zip_folder(folder: str, stamp: float) -> bytes:
 
 
 def data_docs_zip(paths: Paths, viewer: Viewer) -> bytes | None:
-    from pipeline.quality import DATA_DOCS_DIR
+    from pipeline.validation.quality import DATA_DOCS_DIR
 
     if viewer.role != "steering":
         raise Denied("The Great Expectations Data Docs are shown to the steering group only.")

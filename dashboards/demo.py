@@ -11,8 +11,9 @@ from dataclasses import dataclass
 
 from dashboards.accounts import AccountStore
 from dashboards.serve import write_private
+from pipeline.ids import submission_signatory, submission_stage
 from pipeline.settings import Paths
-from pipeline.snapshot import open_snapshot
+from pipeline.store.snapshot import open_snapshot
 
 LOGINS_FILE = "demo-logins.txt"
 INSTITUTION = "imperial"  # a founding signatory (seeds); its returns in the demo are synthetic
@@ -53,7 +54,7 @@ def create_demo_accounts(paths: Paths, reviews: int = 3) -> list[DemoLogin]:
         store.assign("reviewer", submission_id)
     notes = {"steering": "sees everything",
              "reviewer": f"of {own or 'no institution'}; assigned {len(assigned)} submissions: "
-                         + ", ".join(s.split("|")[0] + " stage " + s.split("|")[1] for s in assigned),
+                         + ", ".join(f"{submission_signatory(s)} stage {submission_stage(s)}" for s in assigned),
              "institution": f"{institution}: its own returns in full, peers anonymised; can upload"}
     result = [DemoLogin(u, p, r, notes[r]) for u, p, r, _ in logins]
     path = paths.home / LOGINS_FILE

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dashboards import data, web
 from dashboards.session import paths
 from pipeline.benchmarks import export
-from pipeline.snapshot import published
+from pipeline.store.snapshot import published
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMATS = {"csv": "text/csv", "xlsx": XLSX}

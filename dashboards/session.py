@@ -21,7 +21,7 @@ from dashboards import ui, web
 from dashboards.accounts import ROLES, AccountStore, store_path, token_hash
 from dashboards.data import Denied, Snapshot, Viewer
 from pipeline.settings import Paths
-from pipeline.snapshot import published
+from pipeline.store.snapshot import published
 
 SIGNED_IN_KEY = "techbench_sign_in"  # the token hash of the sign-in session this Streamlit session belongs to
 ROLE_NAMES = {"steering": "Steering group", "reviewer": "Peer reviewer", "institution": "Institution"}

@@ -56,10 +56,10 @@ def validate(
 
     Exit status: 0 all valid (warnings allowed), 1 any error or unreadable file, 2 wrong usage.
     """
-    from pipeline.plugin_api import ParseContext
-    from pipeline.register import registered_name
+    from pipeline.kit.hooks import ParseContext
+    from pipeline.signatories import registered_name
     from pipeline.registry import PluginError
-    from pipeline.validate import validate_path
+    from pipeline.validation.validate import validate_path
 
     registry = _registry()
     if plugin:
@@ -74,7 +74,7 @@ def validate(
     if as_json:
         sys.stdout.write(json.dumps([r.to_json() for r in reports], indent=2, ensure_ascii=False) + "\n")
     else:
-        from pipeline.report import render
+        from pipeline.validation.report import render
 
         console = Console()
         for report in reports:
@@ -104,7 +104,7 @@ def plugins() -> None:
 @app.command("rules")
 def list_rules() -> None:
     """List the validation rules."""
-    from pipeline.rules import RULES
+    from pipeline.validation.rules import RULES
 
     table = Table("rule", "severity", "checks that")
     for r in RULES:
@@ -141,7 +141,7 @@ def signatories(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
     """List the signatory register; exit 1 with each problem's line if the file is wrong."""
-    from pipeline.register import DEFAULT_REGISTER, RegisterError, load_register
+    from pipeline.signatories import DEFAULT_REGISTER, RegisterError, load_register
 
     try:
         rows = load_register(register or DEFAULT_REGISTER)
@@ -197,7 +197,7 @@ def ingest(
     import datetime as dt
     import getpass
 
-    from pipeline.landing import LandingError, land_file
+    from pipeline.handin.landing import LandingError, land_file
 
     when = None
     if received:
@@ -268,13 +268,13 @@ def demo(
     import datetime as dt
     import shutil
 
-    from pipeline.landing import land_file
+    from pipeline.handin.landing import land_file
     from pipeline.synthetic import generate as make_sector
     from pipeline.synthetic import read_manifest
 
-    from pipeline.plugin_api import ParseContext
-    from pipeline.report import render
-    from pipeline.validate import validate_path
+    from pipeline.kit.hooks import ParseContext
+    from pipeline.validation.report import render
+    from pipeline.validation.validate import validate_path
 
     example = Path(__file__).resolve().parent.parent / "plugins" / "official_form" / "samples" / \
         "example_return_northgate_stage1.docx"
@@ -353,7 +353,8 @@ def benchmarks(
 ) -> None:
     """Each signatory's position on each metric against each of its peer groups, from the snapshot."""
     from pipeline.benchmarks import disclosure
-    from pipeline.snapshot import open_snapshot
+    from pipeline.benchmarks.published import positions_query
+    from pipeline.store.snapshot import open_snapshot
 
     if role is Role.institution and not viewer:
         typer.echo("error: --role institution needs --viewer SLUG", err=True)
@@ -363,21 +364,9 @@ def benchmarks(
     except FileNotFoundError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from None
-    where, params = [], []
-    for column, value in (("p.signatory", signatory), ("p.group_id", group), ("p.metric", metric)):
-        if value:
-            where.append(f"{column} = ?")
-            params.append(value)
+    sql, params = positions_query(signatory, group, metric)
     with con:
-        rows = con.sql(f"""
-            SELECT p.signatory, s.name AS signatory_name, p.metric, c.name AS metric_name, c.unit, c.direction,
-                   p.group_id, g.label AS group_label, p.value, t.n, t.median, t.q1, t.q3, t.median_low,
-                   t.median_high, p.diff, p.diff_low, p.diff_high, p.quintile, p.quintile_label, p.wording
-            FROM bench_positions p JOIN bench_metric_catalogue c USING (metric)
-            JOIN bench_group_stats t USING (metric, group_id)
-            JOIN bench_peer_groups g USING (group_id) JOIN signatories s ON s.slug = p.signatory
-            {"WHERE " + " AND ".join(where) if where else ""}
-            ORDER BY p.signatory, p.metric, p.group_id""", params=params).pl()
+        rows = con.sql(sql, params=params).pl()
     rows = disclosure.disclose({"positions": rows}, viewer, role.value)["positions"]
     if export:
         from pipeline.benchmarks import export as exporter

@@ -10,7 +10,7 @@ from typing import Any
 
 import pluggy
 
-from pipeline.plugin_api import (
+from pipeline.kit.hooks import (
     ENTRY_POINT_GROUP,
     PROJECT,
     WHOLE_FILE,

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import duckdb
 
-from pipeline import warehouse
+from pipeline.store import warehouse
 from pipeline.settings import Paths
 
 
@@ -42,7 +42,7 @@ def run_pipeline(paths: Paths, workers: int | None = None, quality: bool = True,
         raise PipelineBusy(f"the warehouse {paths.warehouse} is in use by another run ({exc})") from None
     selected = [c for c in checks.CHECKS if quality or c is not checks.great_expectations_suite]
     if quality:  # Great Expectations takes seconds to import: do it (quietly) while the files are parsed
-        from pipeline.quality import import_gx
+        from pipeline.validation.quality import import_gx
 
         threading.Thread(target=import_gx, daemon=True).start()
     assets.ON_PROGRESS = on_progress

@@ -1,7 +1,7 @@
 """The canonical return: one self-assessment and action plan, whatever format it arrived in.
 
 Every plugin produces this model. Fields are optional where a return *as received* may lack them:
-the validation rules (``pipeline.rules``), not the model, decide what a complete return needs, so a
+the validation rules (``pipeline.validation.rules``), not the model, decide what a complete return needs, so a
 half-filled form still yields a structured result that can be reported on field by field.
 """
 
@@ -11,6 +11,7 @@ import datetime as dt
 from enum import StrEnum
 from typing import Literal
 
+from pipeline.ids import MAX_STAGE
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 SCHEMA_VERSION = "1.0"
@@ -19,7 +20,6 @@ SCHEMA_VERSION = "1.0"
 #: Stage 3 continue every two years and are numbered 4, 5, ...).
 PLAN_HORIZON_MONTHS = {1: 24, 2: 24}
 LATER_HORIZON_MONTHS = 36
-MAX_STAGE = 9
 
 
 class Theme(StrEnum):

@@ -26,8 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.appendix_a import ACTIVITIES
-from pipeline.normalise import add_months
-from pipeline.register import Nation, Signatory, SignatoryType, write_register
+from pipeline.kit.normalise import add_months
+from pipeline.signatories import Nation, Signatory, SignatoryType, write_register
 from pipeline.registry import Registry
 from pipeline.settings import SPAWN
 from pipeline.schema import (

@@ -20,7 +20,7 @@ from dashboards import session, web
 from dashboards.accounts import AccountStore
 from pipeline.run import run_pipeline
 from pipeline.settings import Paths
-from pipeline.snapshot import open_snapshot
+from pipeline.store.snapshot import open_snapshot
 from pipeline.synthetic import generate, read_manifest
 
 AS_OF = dt.date(2026, 11, 1)

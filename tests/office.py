@@ -112,9 +112,9 @@ def key_fields(report) -> dict:
 def reads_like_the_word_form(original: Path, converted: Path):
     """Validate both as stage 1 returns: the converted file is read by the official form plugin,
     valid, with the original's key fields. Returns its report."""
-    from pipeline.plugin_api import ParseContext
+    from pipeline.kit.hooks import ParseContext
     from pipeline.registry import Registry
-    from pipeline.validate import validate_path
+    from pipeline.validation.validate import validate_path
 
     registry = Registry.from_entry_points()
     want = validate_path(original, registry, context=ParseContext(stage=1))

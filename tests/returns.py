@@ -10,10 +10,10 @@ from pathlib import Path
 
 import docx
 
-from pipeline.plugin_api import ParseContext, SourceFile
+from pipeline.kit.hooks import ParseContext, SourceFile
 from pipeline.registry import Registry
 from pipeline.schema import CanonicalReturn
-from pipeline.validate import FileReport, validate_source
+from pipeline.validation.validate import FileReport, validate_source
 
 SAMPLES = Path(__file__).resolve().parent.parent / "plugins" / "official_form" / "samples"
 NORTHGATE = SAMPLES / "example_return_northgate_stage1.docx"

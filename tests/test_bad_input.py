@@ -26,10 +26,10 @@ import pytest
 from typer.testing import CliRunner
 
 from pipeline.cli import app
-from pipeline.intake import Limits
-from pipeline.plugin_api import WHOLE_FILE, ParseContext
+from pipeline.kit.intake import Limits
+from pipeline.kit.hooks import WHOLE_FILE, ParseContext
 from pipeline.registry import Registry
-from pipeline.validate import FileReport, validate_path
+from pipeline.validation.validate import FileReport, validate_path
 
 SAMPLES = Path(__file__).resolve().parents[1] / "plugins" / "official_form" / "samples"
 SAMPLE = SAMPLES / "example_return_northgate_stage1.docx"

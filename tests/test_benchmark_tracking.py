@@ -34,7 +34,7 @@ from pipeline.benchmarks.tracker import (  # noqa: E402
     load_cohorts,
     tracker,
 )
-from pipeline.register import load_register  # noqa: E402
+from pipeline.signatories import load_register  # noqa: E402
 from plugins.hesa.reader import load_hesa  # noqa: E402
 
 D = dt.date

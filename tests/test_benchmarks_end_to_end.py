@@ -13,7 +13,7 @@ from pipeline.benchmarks.compute import TABLES
 from pipeline.cli import app
 from pipeline.run import run_pipeline
 from pipeline.settings import Paths
-from pipeline.snapshot import open_snapshot
+from pipeline.store.snapshot import open_snapshot
 from pipeline.synthetic import generate, read_manifest
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -201,7 +201,7 @@ def alerts(page) -> list[str]:
 # --- the tests -----------------------------------------------------------------------------------
 
 def test_institution_uploads_a_return_and_follows_it_through_the_pipeline(page, browser_home):
-    from pipeline.snapshot import open_snapshot
+    from pipeline.store.snapshot import open_snapshot
 
     sign_in(page, "inst")
     assert navigation(page) == list(ALL_VIEWS)

@@ -20,7 +20,7 @@ from streamlit.testing.v1 import AppTest
 from dashboards import data
 from dashboards.session import SIGNED_IN_KEY, VIEWS, views_for
 from pipeline.benchmarks.export import FORMULA_START
-from pipeline.snapshot import published
+from pipeline.store.snapshot import published
 
 USERS = {"steering": "steer", "reviewer": "rev", "institution": "inst"}
 VIEWS_DIR = APP.parent / "views"
@@ -387,7 +387,7 @@ def test_the_disclosure_salt_is_kept_private_and_stable(tmp_path, monkeypatch):
 def test_the_upload_limit_is_set_in_the_streamlit_config_and_matches_intake():
     import tomllib
 
-    from pipeline.intake import MB, Limits
+    from pipeline.kit.intake import MB, Limits
 
     config = tomllib.loads((APP.parent.parent / ".streamlit" / "config.toml").read_text())
     assert config["server"]["maxUploadSize"] * MB == Limits().max_file_bytes
@@ -399,7 +399,7 @@ def test_a_running_dashboard_reads_each_new_publication(tmp_path):
     import duckdb
 
     from pipeline.settings import Paths
-    from pipeline.snapshot import KEEP_VERSIONS, publish
+    from pipeline.store.snapshot import KEEP_VERSIONS, publish
 
     paths = Paths.from_env(tmp_path)
     paths.home.mkdir(parents=True, exist_ok=True)
@@ -426,7 +426,7 @@ def test_a_snapshot_published_before_pointers_is_still_read(tmp_path):
     import duckdb
 
     from pipeline.settings import Paths
-    from pipeline.snapshot import POINTER, publish, published
+    from pipeline.store.snapshot import POINTER, publish, published
 
     paths = Paths.from_env(tmp_path)
     paths.home.mkdir(parents=True, exist_ok=True)
@@ -451,9 +451,9 @@ def test_an_upload_naming_another_institution_is_warned_about_at_the_name(home, 
 
 def test_the_server_s_watcher_runs_the_pipeline_when_a_file_is_handed_in(tmp_path):
     from dashboards.serve import pending, watch
-    from pipeline.landing import land_file
+    from pipeline.handin.landing import land_file
     from pipeline.settings import Paths
-    from pipeline.snapshot import open_snapshot
+    from pipeline.store.snapshot import open_snapshot
 
     paths = Paths.from_env(tmp_path)
     landed = land_file(EXAMPLE, INSTITUTION, 1, paths.landing, "test")

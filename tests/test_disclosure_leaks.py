@@ -151,7 +151,7 @@ def partial_home(home, tmp_path, monkeypatch):  # noqa: F811
 
     from dashboards.accounts import AccountStore
     from pipeline.settings import Paths
-    from pipeline.snapshot import published
+    from pipeline.store.snapshot import published
 
     shutil.copytree(home.paths.home, tmp_path / "home", ignore=shutil.ignore_patterns("landing"))
     paths = Paths.from_env(tmp_path / "home")

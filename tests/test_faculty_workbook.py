@@ -10,10 +10,10 @@ import openpyxl
 import pytest
 from returns import NORTHGATE, check, northgate, registry
 
-from pipeline.plugin_api import ParseContext, SourceFile
+from pipeline.kit.hooks import ParseContext, SourceFile
 from pipeline.registry import Registry
 from pipeline.schema import Action, ActionStatus, CanonicalReturn, Initiative, Metric, Register, Registration, Theme
-from pipeline.validate import validate_path
+from pipeline.validation.validate import validate_path
 from plugins.faculty_workbook import plugin as faculty_plugin
 from plugins.faculty_workbook.sample import synthetic_example
 

@@ -4,7 +4,7 @@ table, and each part keeps the whole table's row numbers."""
 
 from __future__ import annotations
 
-from pipeline.document import Cell, Table
+from pipeline.kit.document import Cell, Table
 from plugins.official_form.docx_reader import KINDS
 from plugins.official_form.form_tables import Part, parts
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from returns import CONTEXT, NORTHGATE, northgate, registry
 
-from pipeline.plugin_api import ParseContext, SourceFile
+from pipeline.kit.hooks import ParseContext, SourceFile
 from pipeline.schema import (
     Action,
     Area,
@@ -30,7 +30,7 @@ from pipeline.schema import (
     Registration,
     Theme,
 )
-from pipeline.validate import FileReport, validate_path, validate_source
+from pipeline.validation.validate import FileReport, validate_path, validate_source
 from plugins.hr_export import codes, reader, writer
 from plugins.hr_export.plugin import INFO, techbench_detect
 from plugins.hr_export.sample import RECEIVED, sample_return

@@ -13,11 +13,11 @@ import openpyxl
 import pytest
 from returns import rich_return as shared_rich_return
 
-from pipeline.plugin_api import ParseContext, SourceFile
+from pipeline.kit.hooks import ParseContext, SourceFile
 from pipeline.registry import PluginError, Registry
 from pipeline.schema import Register
 from pipeline.synthetic import stable_bytes
-from pipeline.validate import validate_path, validate_source
+from pipeline.validation.validate import validate_path, validate_source
 from plugins.mapped_workbook import plugin, synthetic
 from plugins.mapped_workbook.mapping import SHIPPED_MAPPINGS, load_mappings
 from plugins.mapped_workbook.reader import SYNTHETIC_MARK

@@ -168,7 +168,7 @@ def test_unreadable_values_are_reported_at_their_cell_once():
 
 
 def test_stage_comes_from_context_or_is_assumed_with_a_warning():
-    from pipeline.plugin_api import ParseContext
+    from pipeline.kit.hooks import ParseContext
 
     given = check(NORTHGATE.read_bytes(), context=ParseContext(stage=2, received=CONTEXT.received))
     assert given.return_.stage == 2 and "stage.assumed" not in rules_of(given)

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from returns import CONTEXT, check, registry, rich_return
 
-from pipeline.plugin_api import ParseContext
+from pipeline.kit.hooks import ParseContext
 
 
 @pytest.mark.parametrize("fmt", ["docx", "json", "xlsx"])

@@ -14,12 +14,12 @@ import pytest
 
 import office
 from office import key_fields, reads_like_the_word_form
-from pipeline import odt
-from pipeline.intake import Limits, Rejected, screen
-from pipeline.plugin_api import SourceFile
-from pipeline.plugin_api import ParseContext
+from pipeline.kit import odt
+from pipeline.kit.intake import Limits, Rejected, screen
+from pipeline.kit.hooks import SourceFile
+from pipeline.kit.hooks import ParseContext
 from pipeline.registry import Registry
-from pipeline.validate import validate_path
+from pipeline.validation.validate import validate_path
 
 ROOT = Path(__file__).resolve().parents[1]
 FORM = ROOT / "plugins" / "official_form" / "samples"

@@ -14,11 +14,11 @@ import pytest
 
 import office
 from office import reads_like_the_word_form
-from pipeline import pdf
-from pipeline.intake import Limits, Rejected, screen
-from pipeline.plugin_api import ParseContext, SourceFile
+from pipeline.kit import pdf
+from pipeline.kit.intake import Limits, Rejected, screen
+from pipeline.kit.hooks import ParseContext, SourceFile
 from pipeline.registry import Registry
-from pipeline.validate import validate_path
+from pipeline.validation.validate import validate_path
 
 FORM = Path(__file__).resolve().parents[1] / "plugins" / "official_form" / "samples"
 NORTHGATE = FORM / "example_return_northgate_stage1.docx"

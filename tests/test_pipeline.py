@@ -14,11 +14,13 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipeline import landing, warehouse
-from pipeline.rules import RULES
+from pipeline.handin import landing
+
+from pipeline.store import warehouse
+from pipeline.validation.rules import RULES
 from pipeline.run import run_pipeline
 from pipeline.settings import Paths
-from pipeline.snapshot import open_snapshot, published
+from pipeline.store.snapshot import open_snapshot, published
 from pipeline.synthetic import generate, read_manifest
 
 ERROR_RULES = {r.id for r in RULES if r.severity == "error"}
@@ -163,7 +165,7 @@ def test_a_reader_holding_the_snapshot_is_not_disturbed_by_a_run(sector, tmp_pat
 # the point named by TECHBENCH_TEST_CRASH, so each crash lands exactly where it is meant to.
 CRASHING_RUN = """
 import os, signal, sys
-from pipeline import snapshot, warehouse
+from pipeline.store import snapshot, warehouse
 from pipeline.benchmarks import compute
 from pipeline.cli import app
 

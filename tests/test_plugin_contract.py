@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from pipeline import contract
+from pipeline.kit import contract
 from pipeline.registry import Registry
 from pipeline.scaffold import ScaffoldError, scaffold
 

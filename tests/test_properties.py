@@ -20,10 +20,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline.intake import Limits
-from pipeline.plugin_api import ParseContext, SourceFile
+from pipeline.kit.intake import Limits
+from pipeline.kit.hooks import ParseContext, SourceFile
 from pipeline.registry import Registry
-from pipeline.validate import FileReport, validate_source
+from pipeline.validation.validate import FileReport, validate_source
 
 SAMPLE = Path(__file__).resolve().parents[1] / "plugins" / "official_form" / "samples" / \
     "example_return_northgate_stage1.docx"

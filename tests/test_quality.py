@@ -9,8 +9,8 @@ import sys
 
 import pytest
 
-from pipeline.quality import RESULTS_FILE, TABLES, QualityReport, run_quality_suite
-from pipeline.warehouse import connect, flag_latest_valid
+from pipeline.validation.quality import RESULTS_FILE, TABLES, QualityReport, run_quality_suite
+from pipeline.store.warehouse import connect, flag_latest_valid
 
 ALPHA_OLD = "alpha|1|aaa"
 ALPHA_NEW = "alpha|1|bbb"
@@ -70,7 +70,7 @@ def _failure(report: QualityReport, table: str, expectation: str, column: str):
 
 
 def test_importing_the_module_does_not_import_great_expectations():
-    code = "import sys, pipeline.quality; print('great_expectations' in sys.modules)"
+    code = "import sys, pipeline.validation.quality; print('great_expectations' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 

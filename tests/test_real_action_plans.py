@@ -20,15 +20,18 @@ import openpyxl
 import polars as pl
 import pytest
 
-from pipeline import actions, normalise, warehouse
+from pipeline.kit import actions, normalise
+
+from pipeline.store import warehouse
 from pipeline.benchmarks.frames import load_frames
 from pipeline.benchmarks.metrics import metric_values
-from pipeline.landing import Landed
-from pipeline.plugin_api import ParseContext, SourceFile
+from pipeline.handin.landing import Landed
+from pipeline.kit.hooks import ParseContext, SourceFile
 from pipeline.registry import Registry
+from pipeline.signatories import DEFAULT_REGISTER
 from pipeline.schema import (Action, ActionStatus, Area, CanonicalReturn, DatePrecision, Initiative, Person, SignOff, SignOffs,
                              Technicians, Theme)
-from pipeline.validate import validate_source
+from pipeline.validation.validate import validate_source
 from plugins.official_form import xlsx_template
 
 D = dt.date
@@ -328,14 +331,14 @@ def test_warehouse_keeps_extras_and_flags_and_metrics_count_only_stated_values(t
 @pytest.fixture(scope="module")
 def plan_home(tmp_path_factory, registry):
     from dashboards.accounts import AccountStore
-    from pipeline import landing
+    from pipeline.handin import landing
     from pipeline.run import run_pipeline
     from pipeline.settings import Paths
 
     root = tmp_path_factory.mktemp("real_plans")
     paths = Paths.from_env(root / "home")
     paths.home.mkdir(parents=True)
-    shutil.copyfile(Path(warehouse.__file__).parent / "config" / "signatories.csv", paths.home / "register.csv")
+    shutil.copyfile(DEFAULT_REGISTER, paths.home / "register.csv")
     files = []
     for stage, rows in ((1, REAL_ROWS), (2, REAL_ROWS[:2])):
         path = root / f"stage{stage}.xlsx"

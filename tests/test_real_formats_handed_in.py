@@ -12,7 +12,7 @@ from dashboards import data
 from dashboards.accounts import AccountStore
 from pipeline.run import run_pipeline
 from pipeline.settings import Paths
-from pipeline.snapshot import open_snapshot
+from pipeline.store.snapshot import open_snapshot
 
 NORTHGATE = Path(__file__).resolve().parent.parent / "plugins" / "official_form" / "samples" / \
     "example_return_northgate_stage1.docx"

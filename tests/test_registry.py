@@ -7,7 +7,7 @@ import types
 import pytest
 from returns import CONTEXT, NORTHGATE, check
 
-from pipeline.plugin_api import ParseContext, ParseResult, PluginInfo, SourceFile, hookimpl
+from pipeline.kit.hooks import ParseContext, ParseResult, PluginInfo, SourceFile, hookimpl
 from pipeline.registry import PluginError, Registry
 
 
@@ -78,7 +78,7 @@ def test_a_crashing_plugin_never_raises_to_the_user():
 
     registry = Registry()
     registry.register(make_plugin("buggy", 1.0, parse=boom))
-    from pipeline.validate import validate_source
+    from pipeline.validation.validate import validate_source
 
     report = validate_source(SourceFile("x.docx", NORTHGATE.read_bytes()), registry, context=CONTEXT)
     assert not report.ok
@@ -108,7 +108,7 @@ def test_named_plugin_is_used_even_when_another_is_more_confident():
 def test_a_reader_warning_does_not_hide_a_rule_error_on_the_same_field():
     from returns import northgate
 
-    from pipeline.plugin_api import Issue
+    from pipeline.kit.hooks import Issue
 
     def parse(source, context):
         ret = northgate()
@@ -122,7 +122,7 @@ def test_a_reader_warning_does_not_hide_a_rule_error_on_the_same_field():
 
     registry = Registry()
     registry.register(make_plugin("noted", 1.0, parse=parse))
-    from pipeline.validate import validate_source
+    from pipeline.validation.validate import validate_source
 
     report = validate_source(SourceFile("x.docx", NORTHGATE.read_bytes()), registry, context=CONTEXT)
     found = {(i.rule, i.field) for i in report.issues}

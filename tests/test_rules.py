@@ -9,7 +9,7 @@ from collections.abc import Callable
 import pytest
 from returns import CONTEXT, northgate
 
-from pipeline import rules
+from pipeline.validation import rules
 from pipeline.schema import (
     Action,
     Area,

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.plugin_api import ParseContext
-from pipeline.register import load_register
+from pipeline.kit.hooks import ParseContext
+from pipeline.signatories import load_register
 from pipeline.registry import Registry
 from pipeline.synthetic import generate, read_manifest
-from pipeline.validate import validate_path
+from pipeline.validation.validate import validate_path
 
 AS_OF = dt.date(2026, 11, 1)
 

@@ -30,10 +30,10 @@ from test_dashboard import open_page
 from dashboards import ui
 from dashboards.accounts import AccountStore
 from dashboards.session import VIEWS
-from pipeline import landing
+from pipeline.handin import landing
 from pipeline.run import run_pipeline
 from pipeline.settings import Paths
-from pipeline.snapshot import open_snapshot
+from pipeline.store.snapshot import open_snapshot
 
 SAMPLE = Path(__file__).resolve().parent.parent / "plugins" / "official_form" / "samples" / \
     "synthetic_hartmoor_stage1.json"

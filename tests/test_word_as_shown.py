@@ -14,9 +14,9 @@ from docx.oxml import parse_xml
 from docx.oxml.ns import qn
 from returns import CONTEXT, check, edited_form, northgate, set_cell
 
-from pipeline import word
-from pipeline.document import Paragraph, Table
-from pipeline.plugin_api import ParseContext
+from pipeline.kit import word
+from pipeline.kit.document import Paragraph, Table
+from pipeline.kit.hooks import ParseContext
 from pipeline.schema import ActionStatus, Theme
 
 W = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'

@@ -11,10 +11,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from pipeline.plugin_api import ParseContext, SourceFile
+from pipeline.kit.hooks import ParseContext, SourceFile
 from pipeline.registry import Registry
 from pipeline.schema import DatePrecision, Register, Theme
-from pipeline.validate import validate_path
+from pipeline.validation.validate import validate_path
 from plugins.official_form import plugin, workbook_layout as L, xlsx_reader, xlsx_template
 
 RECEIVED = dt.date(2019, 11, 20)

@@ -22,10 +22,10 @@ from types import SimpleNamespace
 
 import pytest
 
-from pipeline.intake import Limits
-from pipeline.plugin_api import WHOLE_FILE, ParseContext, SourceFile
+from pipeline.kit.intake import Limits
+from pipeline.kit.hooks import WHOLE_FILE, ParseContext, SourceFile
 from pipeline.registry import LoadedPlugin, Registry
-from pipeline.validate import validate_path, validate_source
+from pipeline.validation.validate import validate_path, validate_source
 from test_bad_input import assert_refused_before_parsing, deflated_zeros, raw_zip, rezip
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -214,9 +214,9 @@ def run_measured(*args: str, env: dict[str, str]) -> tuple[int, bytes, bytes, fl
 VALIDATE = textwrap.dedent("""
     import json, sys
     from pathlib import Path
-    from pipeline.plugin_api import ParseContext
+    from pipeline.kit.hooks import ParseContext
     from pipeline.registry import Registry
-    from pipeline.validate import validate_path
+    from pipeline.validation.validate import validate_path
     report = validate_path(Path(sys.argv[1]), Registry.from_entry_points(), context=ParseContext(stage=1))
     print(json.dumps(report.to_json()))
 """)

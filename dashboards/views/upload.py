@@ -2,15 +2,14 @@
 file is handed in to the landing zone, and the page follows it until the pipeline has processed it.
 
 Files over the size limit are refused by Streamlit before they reach this page
-(``server.maxUploadSize`` in ``.streamlit/config.toml``) and again by ``pipeline.intake`` before
+(``server.maxUploadSize`` in ``.streamlit/config.toml``) and again by ``pipeline.kit.intake`` before
 any parsing, with the zip limits."""
 
 import streamlit as st
 
 from dashboards import data, ui
 from dashboards.session import current_viewer, open_view, paths
-from pipeline.normalise import STAGE_CHOICES
-from pipeline.schema import MAX_STAGE
+from pipeline.ids import STAGE_CHOICES, STAGES
 
 frame = open_view("upload")
 viewer, snap = frame.viewer, frame.snap
@@ -19,7 +18,7 @@ own = viewer.signatory
 st.markdown(f"Hand in a return for **{ui.plain(data.signatory_name(snap, own))}**: the official Word form, the techbench "
             "workbook, JSON, or your institution's own format if a plugin reads it. It is checked as soon as it "
             "arrives; a file with errors is not handed in, so nothing is lost — correct it and upload again.")
-stages = list(range(1, MAX_STAGE + 1))
+stages = list(STAGES)
 stage = st.selectbox("Stage", stages, index=stages.index(data.next_stage(snap, viewer)), key="upload_stage",
                      help=f"The stage this return is for: {STAGE_CHOICES}.",
                      format_func=lambda s: f"Stage {s}" + {1: " (one year after signing)", 2: " (action plan review)",

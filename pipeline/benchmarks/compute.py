@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 import duckdb
 import polars as pl
 
-from pipeline import warehouse
+from pipeline.store import warehouse
 from pipeline.benchmarks import groups, hesa_reconciliation, lineage, metrics, position, tagging, tracker
 from pipeline.benchmarks.catalogue import CATALOGUE
 from pipeline.benchmarks.frames import Frames, load_frames

@@ -115,8 +115,8 @@ from collections.abc import Iterable, Mapping, Sequence
 import polars as pl
 
 from pipeline.benchmarks.catalogue import CATALOGUE
+from pipeline.ids import ROLES
 
-ROLES = ("steering", "reviewer", "institution")
 SMALL = "<5"
 MIN_GROUP = 5
 SALT_VARIABLE = "TECHBENCH_DISCLOSURE_SALT"

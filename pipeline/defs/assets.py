@@ -13,9 +13,13 @@ from collections import Counter
 import dagster as dg
 import polars as pl
 
-from pipeline import landing, process, snapshot, warehouse
+from pipeline.handin import landing
+
+from pipeline.validation import process
+
+from pipeline.store import snapshot, warehouse
 from pipeline.defs.resources import TechbenchResource
-from pipeline.register import load_register
+from pipeline.signatories import load_register
 
 #: In-process progress callback (done, total) for `techbench run`'s progress bar.
 ON_PROGRESS = None

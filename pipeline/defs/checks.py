@@ -3,10 +3,12 @@ Great Expectations suite, and the snapshot matches the warehouse."""
 
 import dagster as dg
 
-from pipeline import landing, warehouse
+from pipeline.handin import landing
+
+from pipeline.store import warehouse
 from pipeline.defs.assets import published_snapshot, validated_returns, warehouse_tables
 from pipeline.defs.resources import TechbenchResource
-from pipeline.snapshot import open_snapshot
+from pipeline.store.snapshot import open_snapshot
 
 INTERNAL_RULES = ("plugin.failed", "internal.error")
 
@@ -34,7 +36,7 @@ def every_landed_file_accounted_for(techbench: TechbenchResource) -> dg.AssetChe
                 "published (Data Docs under data/quality/). It runs on the snapshot, after publishing, so a "
                 "new file reaches readers without waiting for it.")
 def great_expectations_suite(techbench: TechbenchResource) -> dg.AssetCheckResult:
-    from pipeline.quality import run_quality_suite  # imported here: Great Expectations is slow to load
+    from pipeline.validation.quality import run_quality_suite  # imported here: Great Expectations is slow to load
 
     with open_snapshot(techbench.paths) as con:
         report = run_quality_suite(con, techbench.paths.quality)

@@ -4,10 +4,12 @@ import hashlib
 
 import dagster as dg
 
-from pipeline import landing, warehouse
+from pipeline.handin import landing
+
+from pipeline.store import warehouse
 from pipeline.defs.assets import process_landing_zone
 from pipeline.defs.resources import TechbenchResource
-from pipeline.snapshot import open_snapshot
+from pipeline.store.snapshot import open_snapshot
 
 
 def pending_ids(techbench: TechbenchResource) -> list[str]:

@@ -1,7 +1,7 @@
 """`techbench plugin new SLUG`: a new signatory plugin that passes the contract tests as generated.
 
 The generated plugin reads and writes the simplest faithful layout (a CSV of JSON pointer and
-value, see ``pipeline.flat``); its author then replaces reader and writer with the institution's
+value, see ``pipeline.kit.flat``); its author then replaces reader and writer with the institution's
 own layout, keeping the tests green.
 """
 
@@ -57,8 +57,8 @@ def _sample(slug: str, name: str, path: Path) -> Path:
     import io
     import random
 
-    from pipeline.flat import flatten
-    from pipeline.register import Nation, Signatory, SignatoryType
+    from pipeline.kit.flat import flatten
+    from pipeline.signatories import Nation, Signatory, SignatoryType
     from pipeline.synthetic import Member, make_return
 
     member = Member(Signatory(slug=slug, name=f"{slug.replace('-', ' ').title()} (synthetic)",

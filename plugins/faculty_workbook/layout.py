@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pipeline.normalise import _key as key
+from pipeline.kit.normalise import match_key as key
 from pipeline.schema import Theme
 
 #: Workbook-level defined name that marks the workbook (checked in ``xl/workbook.xml`` by detect).

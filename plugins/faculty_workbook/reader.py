@@ -7,7 +7,7 @@ matter. Every value is located as Excel names a cell (``Cover!B5``,
 blank. The theme of an initiative or action is the theme of the sheet it is on.
 
 Workbooks are opened read-only with the saved values of formulas; size and zip limits were
-checked (``pipeline.intake``) before a plugin sees the file. Nothing here raises on bad input.
+checked (``pipeline.kit.intake``) before a plugin sees the file. Nothing here raises on bad input.
 """
 
 from __future__ import annotations
@@ -19,12 +19,12 @@ import zipfile
 from dataclasses import dataclass
 from typing import Any
 
-from pipeline import normalise, workbook
-from pipeline.builder import ReturnBuilder
-from pipeline.plugin_api import WHOLE_FILE, ParseContext, ParseResult, PluginInfo, SourceFile
+from pipeline.kit import normalise, workbook
+from pipeline.kit.builder import ReturnBuilder
+from pipeline.kit.hooks import WHOLE_FILE, ParseContext, ParseResult, PluginInfo, SourceFile
 from pipeline.schema import Register, Theme
-from pipeline.cells import cell_text, sheet_ref
-from pipeline.workbook import (Table, ods_outline, add_registration, incomplete, open_workbook, read_metrics, read_sheet,
+from pipeline.kit.cells import cell_text, sheet_ref
+from pipeline.kit.workbook import (Table, ods_outline, add_registration, incomplete, open_workbook, read_metrics, read_sheet,
                                read_stage, read_technician_areas, row_number)
 from plugins.faculty_workbook import layout as L
 

@@ -14,7 +14,7 @@ import datetime as dt
 import random
 from pathlib import Path
 
-from pipeline.register import Nation, Signatory, SignatoryType
+from pipeline.signatories import Nation, Signatory, SignatoryType
 from pipeline.schema import CanonicalReturn, Register, Registration
 from pipeline.synthetic import Member, make_return, stable_bytes
 

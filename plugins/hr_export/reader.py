@@ -16,9 +16,9 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 
-from pipeline import normalise
-from pipeline.builder import ReturnBuilder
-from pipeline.plugin_api import WHOLE_FILE, ParseContext, ParseResult, PluginInfo, SourceFile
+from pipeline.kit import normalise
+from pipeline.kit.builder import ReturnBuilder
+from pipeline.kit.hooks import WHOLE_FILE, ParseContext, ParseResult, PluginInfo, SourceFile
 from pipeline.schema import DueDate
 from plugins.hr_export import codes as C
 
@@ -605,7 +605,7 @@ class HrExportReader:
     ESCAPED = re.compile(r"^( {0,3})\\(\\*#)")
 
     def _section(self, title: str) -> str | None:
-        key = normalise._key(title)
+        key = normalise.match_key(title)
         for pointer, words in self.SECTION_WORDS.items():
             if any(w in key for w in words):
                 return pointer

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 
-from pipeline.register import Nation, Signatory, SignatoryType
+from pipeline.signatories import Nation, Signatory, SignatoryType
 from pipeline.schema import ActionStatus, CanonicalReturn, Register, Registration
 from pipeline.synthetic import Member, make_return, stable_bytes
 

@@ -23,8 +23,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from pipeline.intake import Limits, Rejected, read_source, screen
-from pipeline.plugin_api import ParseContext, SourceFile
+from pipeline.kit.intake import Limits, Rejected, read_source, screen
+from pipeline.kit.hooks import ParseContext, SourceFile
 from pipeline.synthetic import stable_bytes
 from plugins.mapped_workbook import plugin, reader, synthetic, writer
 from plugins.mapped_workbook.mapping import SHIPPED_MAPPINGS, Mapping, MappingSet, load_mappings

@@ -28,7 +28,7 @@ import yaml
 from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, create_model,
                       model_validator)
 
-from pipeline import normalise
+from pipeline.kit import normalise
 
 SHIPPED_MAPPINGS = Path(__file__).parent / "mappings"
 #: Extra folders of mapping files (separated like PATH), read after the shipped ones.

@@ -16,9 +16,9 @@ import zipfile
 from functools import cache
 from pathlib import Path
 
-from pipeline.plugin_api import WHOLE_FILE, Issue, ParseContext, ParseResult, PluginInfo, SourceFile, hookimpl
+from pipeline.kit.hooks import WHOLE_FILE, Issue, ParseContext, ParseResult, PluginInfo, SourceFile, hookimpl
 from pipeline.schema import CanonicalReturn
-from pipeline.workbook import ods_outline
+from pipeline.kit.workbook import ods_outline
 from plugins.mapped_workbook import reader, writer
 from plugins.mapped_workbook.mapping import Mapping, MappingProblem, MappingSet, key, load_mappings
 

@@ -12,11 +12,11 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from pipeline import actions, normalise, workbook
-from pipeline.builder import ReturnBuilder
-from pipeline.plugin_api import WHOLE_FILE, ParseContext, ParseResult, PluginInfo, SourceFile
-from pipeline.cells import cell_text, sheet_ref
-from pipeline.workbook import (Table, read_stage, add_registration, incomplete, open_workbook, read_metrics, read_sheet,
+from pipeline.kit import actions, normalise, workbook
+from pipeline.kit.builder import ReturnBuilder
+from pipeline.kit.hooks import WHOLE_FILE, ParseContext, ParseResult, PluginInfo, SourceFile
+from pipeline.kit.cells import cell_text, sheet_ref
+from pipeline.kit.workbook import (Table, read_stage, add_registration, incomplete, open_workbook, read_metrics, read_sheet,
                                read_technician_areas, row_number, rows_place)
 from plugins.mapped_workbook.mapping import CHOICES, CODED, SINGLE_FIELDS, Mapping, Target, canonical_value, key
 
@@ -342,7 +342,7 @@ class MappedReader:
         self._initiatives(t, "initiatives_since")
 
     def _action_plan(self, t: Table, spec) -> None:
-        """Rows read by ``pipeline.actions``: the mapped columns into their fields, the sheet's other
+        """Rows read by ``pipeline.kit.actions``: the mapped columns into their fields, the sheet's other
         headed columns kept under their headings (not on a sheet shared with other tables), a theme
         or due date the layout does not map inferred from the text."""
         theme, themes = self._coded("action_plan.theme"), self._choices("action_plan.theme")

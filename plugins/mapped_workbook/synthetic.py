@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 
-from pipeline.register import Nation, Signatory, SignatoryType
+from pipeline.signatories import Nation, Signatory, SignatoryType
 from pipeline.schema import CanonicalReturn, Register, Registration
 from pipeline.synthetic import Member, make_return
 

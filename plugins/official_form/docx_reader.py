@@ -1,4 +1,4 @@
-"""Reading the official self-assessment form from a ``pipeline.document.Document``: a Word file
+"""Reading the official self-assessment form from a ``pipeline.kit.document.Document``: a Word file
 (``read``), and the same way any other format that reader's model covers (``read_form``).
 
 Tables are recognised by what they say, not by their position, because people add, drop and
@@ -16,10 +16,10 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from pipeline import actions, normalise, word
-from pipeline.builder import ReturnBuilder
-from pipeline.document import Cell, Document, Paragraph, Table, cell_at
-from pipeline.plugin_api import WHOLE_FILE, Issue, ParseContext, ParseResult, PluginInfo, SourceFile
+from pipeline.kit import actions, normalise, word
+from pipeline.kit.builder import ReturnBuilder
+from pipeline.kit.document import Cell, Document, Paragraph, Table, cell_at
+from pipeline.kit.hooks import WHOLE_FILE, Issue, ParseContext, ParseResult, PluginInfo, SourceFile
 from pipeline.schema import Register, Theme
 from plugins.official_form import form_tables
 
@@ -80,7 +80,7 @@ METRIC_COLUMNS: dict[str, tuple[str, ...]] = {
 KINDS: tuple[form_tables.Kind, ...] = (
     ("actions", ACTION_COLUMNS, lambda m, row: "action" in m and len(m) >= 3),
     ("registrations", REGISTRATION_COLUMNS,
-     lambda m, row: len(m) == 2 and "register" in normalise._key(" ".join(c.text for c in row))),
+     lambda m, row: len(m) == 2 and "register" in normalise.match_key(" ".join(c.text for c in row))),
     ("metrics", METRIC_COLUMNS, lambda m, row: len(m) == 2 and m["name"] == row[0].column),
     ("areas", AREA_COLUMNS, lambda m, row: "headcount" in m),
 )
@@ -148,7 +148,7 @@ def _plan_columns(headers: list[str], mapping: dict[str, int]) -> actions.Column
 
 
 def _question(text: str) -> str | None:
-    key = normalise._key(text)
+    key = normalise.match_key(text)
     for name, phrases in QUESTIONS.items():
         if any(p in key for p in phrases):
             return name
@@ -156,7 +156,7 @@ def _question(text: str) -> str | None:
 
 
 def _label(text: str, labels: dict[str, tuple[str, ...]]) -> str | None:
-    key = normalise._key(text)
+    key = normalise.match_key(text)
     if not key:
         return None
     for pointer, words in labels.items():
@@ -332,7 +332,7 @@ class FormReader:
                 pairs.append((r_no, row[c + 1].column, row[c].text.strip(), row[c + 1].text.strip()))
         if not pairs:
             return False
-        labels = [normalise._key(p[2]) for p in pairs]
+        labels = [normalise.match_key(p[2]) for p in pairs]
         if sum(1 for lab in labels if lab.startswith(("signed", "signature"))) >= 1:
             self._sign_off(pairs, table)
             return True
@@ -350,7 +350,7 @@ class FormReader:
         who = None
         seen: list[str] = []
         for r_no, c_no, label, value in pairs:
-            key = normalise._key(label)
+            key = normalise.match_key(label)
             place = table.where(r_no, c_no)
             if key.startswith(("signed", "signature", "name")):
                 if any(w in key for w in ("leader of institution", "head of", "vice chancellor", "principal",
@@ -427,7 +427,7 @@ class FormReader:
             i += 1
 
     def _actions(self, table: Table, mapping: dict[str, int]) -> None:
-        """The plan's rows through ``pipeline.actions``: fields only from columns whose heading says
+        """The plan's rows through ``pipeline.kit.actions``: fields only from columns whose heading says
         so, the plan's own columns kept under their headings, inferred themes and dates marked."""
         self.found.sections.add("action_plan")
         self.b.at("/action_plan", table.label)

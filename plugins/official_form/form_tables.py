@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from pipeline import normalise
-from pipeline.document import Cell, Table
+from pipeline.kit import normalise
+from pipeline.kit.document import Cell, Table
 
 Row = tuple[Cell, ...]
 #: A kind of table: its name, its heading synonyms, and whether a row's column map makes a heading.

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from pipeline.builder import ReturnBuilder
-from pipeline.plugin_api import WHOLE_FILE, ParseContext, ParseResult, PluginInfo, SourceFile
+from pipeline.kit.builder import ReturnBuilder
+from pipeline.kit.hooks import WHOLE_FILE, ParseContext, ParseResult, PluginInfo, SourceFile
 
 def decode(data: bytes) -> tuple[Any, str | None]:
     """The JSON value, or None and a message naming the line and column of the first fault."""

@@ -10,9 +10,9 @@ import json
 import zipfile
 from pathlib import Path
 
-from pipeline import odt, pdf
-from pipeline.intake import Rejected, odf_kind
-from pipeline.plugin_api import WHOLE_FILE, Issue, ParseContext, ParseResult, PluginInfo, SourceFile, hookimpl
+from pipeline.kit import odt, pdf
+from pipeline.kit.intake import Rejected, odf_kind
+from pipeline.kit.hooks import WHOLE_FILE, Issue, ParseContext, ParseResult, PluginInfo, SourceFile, hookimpl
 from pipeline.schema import CanonicalReturn
 from plugins.official_form import docx_reader, docx_writer, json_reader, xlsx_reader
 

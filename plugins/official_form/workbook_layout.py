@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from pipeline.normalise import _key
+from pipeline.kit.normalise import match_key
 from pipeline.schema import ActionStatus, Register, Theme
 from plugins.official_form.docx_reader import SYNTHETIC_MARK  # noqa: F401 - shared by writer and reader
 
@@ -52,7 +52,7 @@ Kind = Literal["text", "long", "stage", "day", "whole", "decimal", "due"]
 
 def keys(*texts: str) -> tuple[str, ...]:
     """Texts as the reader compares them: lower case letters, single spaces."""
-    return tuple(dict.fromkeys(k for k in (_key(t) for t in texts) if k))
+    return tuple(dict.fromkeys(k for k in (match_key(t) for t in texts) if k))
 
 
 @dataclass(frozen=True)

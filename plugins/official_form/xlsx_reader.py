@@ -14,11 +14,11 @@ import re
 import zipfile
 from typing import Any
 
-from pipeline import actions, normalise
-from pipeline.builder import ReturnBuilder
-from pipeline.plugin_api import WHOLE_FILE, ParseContext, ParseResult, PluginInfo, SourceFile
-from pipeline.cells import cell_text, sheet_ref
-from pipeline.workbook import (Sheet, ods_outline, Table, read_stage, add_registration, incomplete, open_workbook, read_metrics, read_sheet,
+from pipeline.kit import actions, normalise
+from pipeline.kit.builder import ReturnBuilder
+from pipeline.kit.hooks import WHOLE_FILE, ParseContext, ParseResult, PluginInfo, SourceFile
+from pipeline.kit.cells import cell_text, sheet_ref
+from pipeline.kit.workbook import (Sheet, ods_outline, Table, read_stage, add_registration, incomplete, open_workbook, read_metrics, read_sheet,
                                read_technician_areas, row_number, rows_place)
 from plugins.official_form import workbook_layout as L
 
@@ -53,7 +53,7 @@ def template_score(data: bytes) -> float:
         names, defined = ods
         if L.MARKER_NAME in defined:
             return 0.9
-        found = sum(1 for sheet in L.SHEETS if {normalise._key(n) for n in names} & set(sheet.keys))
+        found = sum(1 for sheet in L.SHEETS if {normalise.match_key(n) for n in names} & set(sheet.keys))
         return 0.6 if found >= len(L.SHEETS) - 1 else 0.0
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
@@ -63,7 +63,7 @@ def template_score(data: bytes) -> float:
             xml = zf.read(info)
         if f'name="{L.MARKER_NAME}"'.encode() in xml:
             return 0.9
-        names = {normalise._key(html.unescape(n.decode("utf-8", "replace"))) for n in _SHEET_NAME_RE.findall(xml)}
+        names = {normalise.match_key(html.unescape(n.decode("utf-8", "replace"))) for n in _SHEET_NAME_RE.findall(xml)}
         found = sum(1 for sheet in L.SHEETS if names & set(sheet.keys))
         return 0.6 if found >= len(L.SHEETS) - 1 else 0.0
     except Exception:
@@ -79,7 +79,7 @@ def _match_column(text: Any, columns: tuple[L.Column, ...]) -> L.Column | None:
     starts it, else the longest (4+ letters) it contains."""
     if not isinstance(text, str):
         return None
-    key = normalise._key(text)
+    key = normalise.match_key(text)
     if not key:
         return None
     candidates = [(w, c) for c in columns for w in c.keys]
@@ -146,7 +146,7 @@ class WorkbookReader:
     @staticmethod
     def _match_sheets(wb) -> list[tuple[Any, Any]]:
         matched, used = [], set()
-        worksheets = [(normalise._key(ws.title), ws) for ws in wb.worksheets]
+        worksheets = [(normalise.match_key(ws.title), ws) for ws in wb.worksheets]
         for layout in (L.INSTRUCTIONS, *L.SHEETS):
             for key, ws in worksheets:
                 if key in layout.keys and id(ws) not in used:
@@ -171,7 +171,7 @@ class WorkbookReader:
         for r in range(1, sheet.rows + 1):
             for c in range(1, LABEL_COLUMNS + 1):
                 value = sheet.get(r, c)
-                if isinstance(value, str) and normalise._key(value) in keys:
+                if isinstance(value, str) and normalise.match_key(value) in keys:
                     return r, c + 1
         return None
 
@@ -287,7 +287,7 @@ class WorkbookReader:
                 incomplete(self.b, cell(r, "text"), "This initiative has no description.")
                 continue
             when = get(r, "when")
-            key = normalise._key(str(when)) if not _blank(when) else ""
+            key = normalise.match_key(str(when)) if not _blank(when) else ""
             if key.startswith(("before", "prior", "already")):
                 pointer = "/initiatives_before"
             elif key.startswith(("since", "after")):
@@ -305,7 +305,7 @@ class WorkbookReader:
                             ", ".join(L.THEMES))
 
     def _actions(self) -> None:
-        """The action plan, its columns read by ``pipeline.actions``: fields only under headings that
+        """The action plan, its columns read by ``pipeline.kit.actions``: fields only under headings that
         say so, every other column kept under its heading, themes and dates a plan lacks inferred."""
         sheet = self.sheet(L.ACTION_PLAN)
         if sheet is None:

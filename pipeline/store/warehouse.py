@@ -28,8 +28,9 @@ from dataclasses import dataclass
 import duckdb
 import polars as pl
 
-from pipeline.landing import Landed
-from pipeline.validate import FileReport
+from pipeline import ids
+from pipeline.handin.landing import Landed
+from pipeline.validation.validate import FileReport
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS signatories (
@@ -119,7 +120,7 @@ def connect(path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
 
 
 def submission_id(landed: Landed) -> str:
-    return f"{landed.signatory}|{landed.stage}|{landed.sha256}"
+    return ids.submission_id(landed.signatory, landed.stage, landed.sha256)
 
 
 @dataclass

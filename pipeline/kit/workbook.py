@@ -1,7 +1,7 @@
 """What the .xlsx (and .ods) readers do alike: opening a workbook, reading its sheets into memory, naming
 cells and ranges, and reading rows of registrations and other metrics.
 
-Which sheets, headings and rows hold what stays with each reader; ``pipeline.cells`` turns single
+Which sheets, headings and rows hold what stays with each reader; ``pipeline.kit.cells`` turns single
 cells into references and values.
 """
 
@@ -19,11 +19,11 @@ import openpyxl
 import python_calamine
 from openpyxl.utils import get_column_letter
 
-from pipeline import normalise
-from pipeline.builder import ReturnBuilder
-from pipeline.intake import odf_kind
-from pipeline.cells import cell_ref, cell_text, cell_value, sheet_ref
-from pipeline.plugin_api import WHOLE_FILE
+from pipeline.kit import normalise
+from pipeline.kit.builder import ReturnBuilder
+from pipeline.kit.intake import odf_kind
+from pipeline.kit.cells import cell_ref, cell_text, cell_value, sheet_ref
+from pipeline.kit.hooks import WHOLE_FILE
 
 #: Rows read per sheet; a return needs far fewer.
 MAX_ROWS = 5_000

@@ -10,13 +10,13 @@ import os
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ProcessPoolExecutor
 
-from pipeline.intake import Limits, Rejected, read_source
-from pipeline.landing import Landed
-from pipeline.plugin_api import WHOLE_FILE, Issue, ParseContext
+from pipeline.kit.intake import Limits, Rejected, read_source
+from pipeline.handin.landing import Landed
+from pipeline.kit.hooks import WHOLE_FILE, Issue, ParseContext
 from pipeline.registry import Registry
 from pipeline.settings import SPAWN
-from pipeline.validate import FileReport, apply_rules, parse_source
-from pipeline.warehouse import Processed
+from pipeline.validation.validate import FileReport, apply_rules, parse_source
+from pipeline.store.warehouse import Processed
 
 _REGISTRY: Registry | None = None
 

@@ -12,8 +12,8 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
-from pipeline.plugin_api import WHOLE_FILE, Issue, ParseContext, Severity
-from pipeline.normalise import add_months
+from pipeline.kit.hooks import WHOLE_FILE, Issue, ParseContext, Severity, locate
+from pipeline.kit.normalise import add_months
 from pipeline.schema import CORE_THEMES, CanonicalReturn, DatePrecision
 
 Finding = tuple[str, str]
@@ -41,18 +41,6 @@ def rule(rule_id: str, severity: Severity, summary: str) -> Callable[[Check], Ch
         return fn
 
     return register
-
-
-def locate(fields: Mapping[str, str] | None, pointer: str | None) -> str:
-    """The place in the source for a field: its own, else its nearest parent's, else the file."""
-    if not fields or pointer is None:
-        return WHOLE_FILE
-    while True:
-        if pointer in fields:
-            return fields[pointer]
-        if not pointer:
-            return WHOLE_FILE
-        pointer = pointer.rsplit("/", 1)[0]
 
 
 def check(ret: CanonicalReturn, context: ParseContext) -> list[Issue]:

@@ -26,9 +26,9 @@ from pathlib import Path
 
 import duckdb
 
-from pipeline.landing import write_atomically
+from pipeline.handin.landing import write_atomically
 from pipeline.settings import Paths
-from pipeline.warehouse import transaction
+from pipeline.store.warehouse import transaction
 
 
 POINTER = "current.json"

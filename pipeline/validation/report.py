@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
-from pipeline.validate import FileReport
+from pipeline.validation.validate import FileReport
 
 
 def render(report: FileReport, console: Console) -> None:

@@ -1,4 +1,4 @@
-"""Reading a Word (.docx) file into a ``pipeline.document.Document`` as Word shows it with every
+"""Reading a Word (.docx) file into a ``pipeline.kit.document.Document`` as Word shows it with every
 tracked change accepted.
 
 Tracked insertions and moved-to text count; deletions and moved-from text do not; a paragraph whose
@@ -25,7 +25,7 @@ from dataclasses import replace
 
 from lxml import etree
 
-from pipeline.document import Cell, Document, Note, Paragraph, Table, paragraph_place
+from pipeline.kit.document import Cell, Document, Note, Paragraph, Table, paragraph_place
 
 _NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 

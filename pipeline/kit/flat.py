@@ -11,8 +11,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from pipeline import normalise
-from pipeline.builder import ReturnBuilder
+from pipeline.kit import normalise
+from pipeline.kit.builder import ReturnBuilder
 from pipeline.schema import CanonicalReturn, DueDate
 
 

@@ -3,7 +3,7 @@
 ``content.xml`` is parsed with lxml without entity expansion or network access (intake has already
 refused any part that declares a document type or entities, and checked the package's sizes).
 Paragraphs, headings, lists and sections give paragraphs; tables give ``Table``s whose cells carry
-their grid column, span and downward merge as ``pipeline.document.Cell`` describes, so every place
+their grid column, span and downward merge as ``pipeline.kit.document.Cell`` describes, so every place
 is named as in Word ("table 9, row 4, column 3"). Tracked changes are read as accepted: inserted
 text is in the body already, deleted text is kept only in ``text:tracked-changes``, which is not
 read; a ``Note`` tells the lead they were there.
@@ -17,8 +17,8 @@ import zipfile
 
 from lxml import etree
 
-from pipeline.document import Cell, Document, Note, Paragraph, Table
-from pipeline.intake import DAMAGED, Rejected, odf_kind
+from pipeline.kit.document import Cell, Document, Note, Paragraph, Table
+from pipeline.kit.intake import DAMAGED, Rejected, odf_kind
 
 TEXT = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
 TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path, PurePath
 from typing import Any, Literal
 
@@ -21,6 +21,8 @@ from pipeline.schema import CanonicalReturn
 
 PROJECT = "techbench"
 ENTRY_POINT_GROUP = "techbench.plugins"
+#: Packages that add commands to the CLI without reading returns (the dashboard) advertise here.
+COMMANDS_ENTRY_POINT_GROUP = "techbench.commands"
 
 hookspec = pluggy.HookspecMarker(PROJECT)
 hookimpl = pluggy.HookimplMarker(PROJECT)
@@ -60,7 +62,7 @@ class PluginInfo(BaseModel):
 
 @dataclass(frozen=True)
 class SourceFile:
-    """A file handed in, already read into memory within the size limit (see ``pipeline.intake``)."""
+    """A file handed in, already read into memory within the size limit (see ``pipeline.kit.intake``)."""
 
     name: str
     data: bytes
@@ -133,3 +135,23 @@ class PluginSpec:
     @hookspec
     def techbench_reference_tables(self) -> dict[str, Callable[[], Any]]:
         """Reference tables this plugin provides: name -> function returning a polars DataFrame."""
+
+    @hookspec
+    def techbench_register_commands(self, cli: Any) -> None:
+        """Add commands to the ``techbench`` command line: ``cli`` is its ``typer.Typer``; add
+        ``@cli.command()`` functions or ``cli.add_typer(group, name=...)``.
+
+        Called at every start of the command line, so import heavy libraries inside the commands,
+        not at module level."""
+
+
+def locate(fields: Mapping[str, str] | None, pointer: str | None) -> str:
+    """The place in the source for a field: its own, else its nearest parent's, else the file."""
+    if not fields or pointer is None:
+        return WHOLE_FILE
+    while True:
+        if pointer in fields:
+            return fields[pointer]
+        if not pointer:
+            return WHOLE_FILE
+        pointer = pointer.rsplit("/", 1)[0]

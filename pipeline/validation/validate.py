@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipeline import rules
-from pipeline.builder import pointer_parts
-from pipeline.intake import Limits, Rejected, read_source, screen
-from pipeline.plugin_api import WHOLE_FILE, Issue, ParseContext, SourceFile
+from pipeline.validation import rules
+from pipeline.kit.builder import pointer_parts
+from pipeline.kit.intake import Limits, Rejected, read_source, screen
+from pipeline.kit.hooks import WHOLE_FILE, Issue, ParseContext, SourceFile
 from pipeline.registry import PluginError, Registry
 from pipeline.schema import CanonicalReturn
 

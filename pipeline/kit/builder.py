@@ -1,7 +1,7 @@
 """Building a canonical return field by field, remembering where each value came from.
 
 Plugins read their format and call ``set``/``text``/``integer``/``due``... with a JSON pointer, the
-raw value and its place in the source. The builder normalises values (``pipeline.normalise``),
+raw value and its place in the source. The builder normalises values (``pipeline.kit.normalise``),
 reports what it cannot read as issues at that place, and finally validates the whole against the
 pydantic model, dropping (and reporting) any value the model refuses so that one bad cell never
 costs the rest of the return.
@@ -16,9 +16,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from pipeline import normalise
-from pipeline.rules import locate
-from pipeline.plugin_api import WHOLE_FILE, Issue, ParseContext, ParseResult, PluginInfo, Severity, SourceFile
+from pipeline.kit import normalise
+from pipeline.kit.hooks import WHOLE_FILE, Issue, ParseContext, ParseResult, PluginInfo, Severity, SourceFile, locate
 from pipeline.schema import CanonicalReturn, DueDate, Provenance
 
 MAX_REPAIRS = 50

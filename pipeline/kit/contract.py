@@ -13,12 +13,12 @@ import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from pipeline.builder import leaf_pointers
-from pipeline.plugin_api import ParseContext, ParseResult, SourceFile
+from pipeline.kit.builder import leaf_pointers
+from pipeline.kit.hooks import ParseContext, ParseResult, SourceFile
 from pipeline.registry import LoadedPlugin, Registry
-from pipeline.rules import locate
-from pipeline.plugin_api import WHOLE_FILE
-from pipeline.validate import validate_source
+from pipeline.validation.rules import locate
+from pipeline.kit.hooks import WHOLE_FILE
+from pipeline.validation.validate import validate_source
 
 CONTEXT = ParseContext(received=dt.date(2100, 1, 1))
 

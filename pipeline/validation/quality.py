@@ -7,7 +7,7 @@ polars support), validates it against one expectation suite per table, and write
 - ``out_dir/results.json``          a compact summary (``QualityReport.to_dict()``)
 
 The expectations are the ones the steering group relies on when it reads the benchmarks: keys
-unique, values in the enums of ``pipeline.schema`` and ``pipeline.register``, counts in range,
+unique, values in the enums of ``pipeline.schema`` and ``pipeline.signatories``, counts in range,
 exactly one latest valid submission per signatory and stage, no child row without its parent.
 Where the schema has a rule GX cannot state directly, the SQL computes a column and the suite
 expects that column (a count of latest valid submissions per group, a remainder, a join flag).
@@ -34,9 +34,9 @@ from typing import Any, get_args
 
 import duckdb
 
-from pipeline.landing import write_atomically
-from pipeline.plugin_api import Severity
-from pipeline.register import Nation, Signatory, SignatoryType
+from pipeline.handin.landing import write_atomically
+from pipeline.kit.hooks import Severity
+from pipeline.signatories import Nation, Signatory, SignatoryType
 from pipeline.schema import MAX_STAGE, ActionStatus, DatePrecision, Register, Theme
 
 #: The values ``submissions.status`` may take (the warehouse's CHECK constraint says the same).

@@ -16,10 +16,10 @@ import re
 from dataclasses import asdict, dataclass
 from pathlib import Path, PurePath
 
-from pipeline.intake import Limits, read_source
-from pipeline.plugin_api import SourceFile
+from pipeline.ids import MAX_STAGE, SLUG_RE, STAGES
+from pipeline.kit.intake import Limits, read_source
+from pipeline.kit.hooks import SourceFile
 
-SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,59}$")
 EXT_RE = re.compile(r"^[a-z0-9]{1,8}$")
 SIDECAR = ".sidecar.json"
 
@@ -59,8 +59,8 @@ def land_source(source: SourceFile, signatory: str, stage: int, landing: Path, s
                 now: dt.datetime | None = None) -> Landed:
     if not SLUG_RE.match(signatory):
         raise LandingError(f"'{signatory}' is not a signatory slug (lowercase letters, digits, hyphens)")
-    if not 1 <= stage <= 9:
-        raise LandingError(f"stage must be 1 to 9, not {stage}")
+    if stage not in STAGES:
+        raise LandingError(f"stage must be 1 to {MAX_STAGE}, not {stage}")
     ext = PurePath(source.name).suffix.lower().lstrip(".")
     ext = ext if EXT_RE.match(ext) else "bin"
     folder = landing / signatory / str(stage)
@@ -83,7 +83,7 @@ def land_file(path: Path, signatory: str, stage: int, landing: Path, sender: str
               received: dt.datetime | None = None) -> Landed:
     """Land a file from disk; its size is checked before it is read. ``received`` back-dates a
     file that arrived earlier (historical returns, the synthetic sector); by default, now."""
-    from pipeline.intake import Rejected
+    from pipeline.kit.intake import Rejected
 
     try:
         source = read_source(path, limits or Limits.from_env())

@@ -27,7 +27,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from pipeline import normalise
+from pipeline.kit import normalise
 from pipeline.benchmarks.tagging import themes_in
 from pipeline.schema import Theme
 
@@ -59,7 +59,7 @@ NUMBER_HEADINGS = frozenset({"", "no", "number", "ref", "reference", "item", "id
 
 def heading_key(text: object) -> str:
     """A heading as compared: remarks in brackets and punctuation dropped, lower case, single spaces."""
-    return normalise._key(re.sub(r"\([^)]*\)|\[[^\]]*\]", " ", str(text or "")))
+    return normalise.match_key(re.sub(r"\([^)]*\)|\[[^\]]*\]", " ", str(text or "")))
 
 
 @dataclass(frozen=True)

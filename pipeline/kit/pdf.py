@@ -21,8 +21,8 @@ import statistics
 import zlib
 from dataclasses import dataclass, field
 
-from pipeline.document import Cell, Document, Paragraph, Table
-from pipeline.intake import Limits, Rejected
+from pipeline.kit.document import Cell, Document, Paragraph, Table
+from pipeline.kit.intake import Limits, Rejected
 
 MAX_PAGES = 200
 MAX_NESTING = 100

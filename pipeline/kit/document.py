@@ -1,7 +1,7 @@
 """A text document as its reader sees it, whatever the file format: the body's paragraphs and tables
 in reading order, with the places a lead finds them by.
 
-Word (``pipeline.word``), OpenDocument text and PDF readers each turn a file into a ``Document``;
+Word (``pipeline.kit.word``), OpenDocument text and PDF readers each turn a file into a ``Document``;
 plugins that read forms (the official form) work on this model only, so every format is read the
 same way and reports locations in the same words ("table 9, row 4, column 3"; a PDF adds its page:
 "page 3, table 2, row 4").

@@ -12,7 +12,8 @@ import math
 import datetime as dt
 import re
 
-from pipeline.schema import MAX_STAGE, ActionStatus, DatePrecision, DueDate, Register, Theme
+from pipeline.ids import MAX_STAGE, STAGE_CHOICES  # noqa: F401 - STAGE_CHOICES for readers' messages
+from pipeline.schema import ActionStatus, DatePrecision, DueDate, Register, Theme
 
 MONTHS = {
     name.lower(): i
@@ -232,7 +233,7 @@ def dates_in_text(text: str | None, plan_start: dt.date | None = None) -> DueDat
     return _combine("; ".join(d.text for d in found), found)
 
 
-def _key(text: str) -> str:
+def match_key(text: str) -> str:
     return re.sub(r"[^a-z]+", " ", text.lower()).strip()
 
 
@@ -253,7 +254,7 @@ def parse_theme(text: object) -> Theme | None:
     """'Career Development', 'CAREER DEVELOPMENT', 'Theme: career development' -> the theme."""
     if text is None:
         return None
-    key = _key(str(text))
+    key = match_key(str(text))
     key = re.sub(r"^(?:theme|themes)\s+", "", key)
     key = re.sub(r"^\d+\s*", "", key)
     return _THEMES.get(key)
@@ -289,7 +290,7 @@ _STATUS_BY_TEXT = {text: status for status, texts in _STATUSES.items() for text 
 def parse_status(text: object) -> ActionStatus | None:
     if text is None:
         return None
-    return _STATUS_BY_TEXT.get(_key(str(text)))
+    return _STATUS_BY_TEXT.get(match_key(str(text)))
 
 
 #: How progress reports and RAG columns say a status: carried forward into the next plan; red /
@@ -314,7 +315,7 @@ def parse_status_text(text: object) -> ActionStatus | None:
     if found := parse_status(t):
         return found
     head = re.split(r"\s*(?:[(\[;:,–—]|\s-\s|\.\s)", re.sub(r"^(?:rag|status)\s*[:\-–]?\s*", "", t, flags=re.I), maxsplit=1)[0]
-    key = _key(head)
+    key = match_key(head)
     return parse_status(key) or _STATUS_WORDS.get(key)
 
 
@@ -331,17 +332,16 @@ def parse_owner(text: object) -> str | None:
     return None if _NO_OWNER.search(value) else value
 
 
-_REGISTERS = {_key(r.value): r for r in Register} | {"other": Register.OTHER}
+_REGISTERS = {match_key(r.value): r for r in Register} | {"other": Register.OTHER}
 
 
 def parse_register(text: object) -> Register | None:
     if text is None:
         return None
-    return _REGISTERS.get(_key(str(text)).replace(" ", ""))
+    return _REGISTERS.get(match_key(str(text)).replace(" ", ""))
 
 
 #: How a stage is written, for messages.
-STAGE_CHOICES = "1, 2 or 3 (4 and later for the submissions after Stage 3)"
 
 
 def parse_stage(value: object) -> int | None:
@@ -399,7 +399,7 @@ def blank(value: object) -> bool:
 
 def match_header(text: str, synonyms: dict[str, tuple[str, ...]]) -> str | None:
     """Which canonical column a heading means: the first key whose synonyms start the heading."""
-    key = _key(text)
+    key = match_key(text)
     if not key:
         return None
     for column, words in synonyms.items():

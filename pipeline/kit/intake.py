@@ -17,7 +17,7 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.plugin_api import WHOLE_FILE, Issue, SourceFile
+from pipeline.kit.hooks import WHOLE_FILE, Issue, SourceFile
 
 MB = 1024 * 1024
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -123,7 +123,7 @@ def screen(source: SourceFile, limits: Limits) -> None:
         check_zip(data, limits)
         check_odf(data)
     elif data.startswith(PDF_MAGIC) or source.extension == "pdf":
-        from pipeline import pdf  # PDF structure is the PDF reader's business; imported only for PDFs
+        from pipeline.kit import pdf  # PDF structure is the PDF reader's business; imported only for PDFs
 
         pdf.screen(data, limits)
     elif _looks_like_xml(data):

@@ -1,0 +1,1 @@
+"""Handing a file in: landing it safely and reporting its status."""

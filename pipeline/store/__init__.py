@@ -1,0 +1,1 @@
+"""The warehouse (one DuckDB writer) and the published read-only snapshot."""
