@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pipeline.kit.hooks import ParseContext, ParseResult, PluginInfo, SourceFile, hookimpl
+from pipeline.kit import ParseContext, ParseResult, PluginInfo, SourceFile, hookimpl
 from pipeline.schema import CanonicalReturn
 from plugins.faculty_workbook import reader, writer
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from pipeline.kit.hooks import PluginInfo, hookimpl
+from pipeline.kit import PluginInfo, hookimpl
 from plugins.hesa.reader import ATTRIBUTION, LICENCE, load_hesa, load_hesa_sector
 
 __all__ = ["ATTRIBUTION", "INFO", "LICENCE", "techbench_plugin_info", "techbench_reference_tables"]

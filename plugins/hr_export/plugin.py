@@ -12,7 +12,7 @@ import logging
 import zipfile
 from pathlib import Path
 
-from pipeline.kit.hooks import WHOLE_FILE, Issue, ParseContext, ParseResult, PluginInfo, SourceFile, hookimpl
+from pipeline.kit import WHOLE_FILE, Issue, ParseContext, ParseResult, PluginInfo, SourceFile, hookimpl
 from pipeline.schema import CanonicalReturn
 from plugins.hr_export import codes, reader, writer
 

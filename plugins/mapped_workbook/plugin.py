@@ -16,7 +16,7 @@ import zipfile
 from functools import cache
 from pathlib import Path
 
-from pipeline.kit.hooks import WHOLE_FILE, Issue, ParseContext, ParseResult, PluginInfo, SourceFile, hookimpl
+from pipeline.kit import WHOLE_FILE, Issue, ParseContext, ParseResult, PluginInfo, SourceFile, hookimpl
 from pipeline.schema import CanonicalReturn
 from pipeline.kit.workbook import ods_outline
 from plugins.mapped_workbook import reader, writer

@@ -10,9 +10,8 @@ import json
 import zipfile
 from pathlib import Path
 
-from pipeline.kit import odt, pdf
-from pipeline.kit.intake import Rejected, odf_kind
-from pipeline.kit.hooks import WHOLE_FILE, Issue, ParseContext, ParseResult, PluginInfo, SourceFile, hookimpl
+from pipeline.kit import (WHOLE_FILE, Issue, ParseContext, ParseResult, PluginInfo, Rejected, SourceFile, hookimpl,
+                          odf_kind, odt, pdf)
 from pipeline.schema import CanonicalReturn
 from plugins.official_form import docx_reader, docx_writer, json_reader, xlsx_reader
 
