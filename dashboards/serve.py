@@ -51,17 +51,11 @@ def streamlit_process(paths: Paths, port: int, address: str, **popen) -> subproc
     return subprocess.Popen(command, cwd=REPO, env=env, **popen)
 
 
-def pending(paths: Paths) -> list[str]:
-    from pipeline.defs.resources import TechbenchResource
-    from pipeline.defs.sensors import pending_ids
-
-    return pending_ids(TechbenchResource(home=str(paths.home), workers=0))
-
-
 def watch(paths: Paths, alive: Callable[[], bool], interval: float = 3.0,
           report: Callable[[str], None] = print) -> None:
     """Run the pipeline each time new complete files are pending, until ``alive()`` is false. A set
     of files whose run failed is not retried until more files arrive (no busy loop on a bad run)."""
+    from pipeline.handin.submit import pending
     from pipeline.run import PipelineBusy, run_pipeline
 
     failed: list[str] | None = None

@@ -450,7 +450,8 @@ def test_an_upload_naming_another_institution_is_warned_about_at_the_name(home, 
 
 
 def test_the_server_s_watcher_runs_the_pipeline_when_a_file_is_handed_in(tmp_path):
-    from dashboards.serve import pending, watch
+    from dashboards.serve import watch
+    from pipeline.handin.submit import pending
     from pipeline.handin.landing import land_file
     from pipeline.settings import Paths
     from pipeline.store.snapshot import open_snapshot

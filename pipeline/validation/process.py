@@ -12,6 +12,7 @@ from concurrent.futures import ProcessPoolExecutor
 
 from pipeline.kit.intake import Limits, Rejected, read_source
 from pipeline.handin.landing import Landed
+from pipeline.handin.submit import parse_context
 from pipeline.kit.hooks import WHOLE_FILE, Issue, ParseContext
 from pipeline.registry import Registry
 from pipeline.settings import SPAWN
@@ -33,8 +34,7 @@ Signatories = Mapping[str, str]
 
 
 def context_of(landed: Landed, signatories: Signatories) -> ParseContext:
-    return ParseContext(stage=landed.stage, signatory=landed.signatory,
-                        signatory_name=signatories.get(landed.signatory), received=landed.received)
+    return parse_context(landed.signatory, landed.stage, signatories, landed.received)
 
 
 def parse_landed(landed: Landed, signatories: Signatories) -> Processed:
