@@ -1,0 +1,88 @@
+"""One way in: a file handed in is checked, landed and reported the same whichever door it came through."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from pipeline.handin import submit
+from pipeline.handin.landing import scan
+from pipeline.kit import SourceFile
+from pipeline.registry import Registry
+from pipeline.run import run_pipeline
+from pipeline.settings import Paths
+
+SAMPLES = Path(__file__).resolve().parent.parent / "plugins" / "official_form" / "samples"
+NORTHGATE = SAMPLES / "example_return_northgate_stage1.docx"
+BLANK = SAMPLES / "self_assessment_form_stage1_blank.docx"
+
+
+@pytest.fixture(scope="module")
+def registry() -> Registry:
+    return Registry.from_entry_points()
+
+
+@pytest.fixture
+def paths(tmp_path) -> Paths:
+    return Paths.from_env(tmp_path)
+
+
+def test_a_checked_file_is_landed_then_reported_through_to_the_pipeline_s_verdict(paths, registry):
+    result = submit.hand_in_file(NORTHGATE, "imperial", 1, "lead@imperial", paths, registry)
+    assert result.report.ok and result.landed is not None and result.state == submit.WAITING
+    [status] = submit.statuses(paths, "imperial")
+    assert (status.state, status.original_name, status.stage) == (submit.WAITING, NORTHGATE.name, 1)
+    assert submit.pending(paths) == [status.submission_id]
+
+    assert run_pipeline(paths, quality=False).success
+    [status] = submit.statuses(paths, "imperial")
+    assert status.state == "accepted" and status.errors == 0 and status.processed_at
+    assert submit.pending(paths) == []
+    again = submit.hand_in_file(NORTHGATE, "imperial", 1, "lead@imperial", paths, registry)
+    assert again.landed is not None and not again.landed.new and "one submission" in again.state
+
+
+def test_a_file_the_check_refuses_is_not_landed_and_says_why(paths, registry):
+    result = submit.hand_in_file(BLANK, "imperial", 1, "lead@imperial", paths, registry)
+    assert result.landed is None and result.state == "refused" and result.refused
+    assert result.report.errors and all(i.location for i in result.report.errors)
+    assert scan(paths.landing) == [] and submit.statuses(paths) == []
+
+
+def test_an_unchecked_hand_in_lands_and_the_pipeline_records_the_rejection(paths, registry):
+    result = submit.hand_in_file(BLANK, "imperial", 1, "operator", paths, registry, check=False,
+                                 received=dt.datetime(2025, 3, 1, 12, tzinfo=dt.UTC))
+    assert result.report is None and result.landed is not None
+    assert result.landed.received_at.startswith("2025-03-01")
+    assert run_pipeline(paths, quality=False).success
+    [status] = submit.statuses(paths)
+    assert status.state == "rejected" and status.errors > 0
+
+
+def test_limits_apply_before_anything_is_read_or_landed(paths, registry, monkeypatch):
+    monkeypatch.setenv("TECHBENCH_MAX_FILE_MB", "0.001")
+    for check in (True, False):
+        result = submit.hand_in_file(NORTHGATE, "imperial", 1, "lead", paths, registry, check=check)
+        assert result.landed is None and "the limit is" in result.refused
+    result = submit.hand_in(SourceFile(NORTHGATE.name, NORTHGATE.read_bytes()), "imperial", 1, "lead", paths,
+                            registry, check=False)
+    assert result.landed is None and result.refused
+    assert scan(paths.landing) == []
+
+
+def test_a_bad_slug_or_stage_is_refused_with_a_reason(paths, registry):
+    for signatory, stage in (("../etc", 1), ("imperial", 0), ("imperial", 99)):
+        result = submit.hand_in_file(NORTHGATE, signatory, stage, "lead", paths, registry, check=False)
+        assert result.landed is None and result.refused
+    assert scan(paths.landing) == []
+
+
+def test_the_parse_context_names_the_signatory_as_the_register_does(paths):
+    names = submit.signatory_names(paths.register)
+    context = submit.parse_context("imperial", 2, names, dt.date(2024, 5, 1))
+    assert context.signatory_name == names["imperial"] == "Imperial College London"
+    assert (context.stage, context.received) == (2, dt.date(2024, 5, 1))
+    assert submit.parse_context("nobody-knows", 1, names).signatory_name is None
+    assert submit.signatory_names(paths.home / "missing.csv") == {}
