@@ -19,13 +19,11 @@ import zipfile
 from dataclasses import dataclass
 from typing import Any
 
-from pipeline.kit import normalise, workbook
-from pipeline.kit.builder import ReturnBuilder
-from pipeline.kit.hooks import WHOLE_FILE, ParseContext, ParseResult, PluginInfo, SourceFile
-from pipeline.schema import Register, Theme
+from pipeline.kit import WHOLE_FILE, ParseContext, ParseResult, PluginInfo, ReturnBuilder, SourceFile, normalise, workbook
 from pipeline.kit.cells import cell_text, sheet_ref
-from pipeline.kit.workbook import (Table, ods_outline, add_registration, incomplete, open_workbook, read_metrics, read_sheet,
-                               read_stage, read_technician_areas, row_number)
+from pipeline.kit.workbook import (Table, add_registration, incomplete, ods_outline, open_workbook, read_metrics, read_sheet,
+                                   read_stage, read_technician_areas, row_number)
+from pipeline.schema import Register, Theme
 from plugins.faculty_workbook import layout as L
 
 #: Largest ``xl/workbook.xml`` detect() will read (a real one is a few kB).

@@ -1,6 +1,6 @@
 """The synthetic return behind the shipped sample workbook, and the command that writes it.
 
-The return comes from the synthetic sector's generator (``pipeline.synthetic.make_return``) for a
+The return comes from the synthetic sector's generator (``pipeline.kit.samples.make_return``) for a
 fictional institution, with a fixed seed and dates, plus a registration of kind "other" with its
 label so the workbook's registrations table shows one. It is marked synthetic, so the sample can
 never pass for a real signatory's return. Regenerate the sample after changing the layout:
@@ -14,9 +14,8 @@ import datetime as dt
 import random
 from pathlib import Path
 
-from pipeline.signatories import Nation, Signatory, SignatoryType
+from pipeline.kit.samples import Member, Nation, Signatory, SignatoryType, make_return, stable_bytes
 from pipeline.schema import CanonicalReturn, Register, Registration
-from pipeline.synthetic import Member, make_return, stable_bytes
 
 SEED = 2019
 SUBMITTED = dt.date(2019, 6, 14)

@@ -16,9 +16,7 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 
-from pipeline.kit import normalise
-from pipeline.kit.builder import ReturnBuilder
-from pipeline.kit.hooks import WHOLE_FILE, ParseContext, ParseResult, PluginInfo, SourceFile
+from pipeline.kit import WHOLE_FILE, ParseContext, ParseResult, PluginInfo, ReturnBuilder, SourceFile, normalise
 from pipeline.schema import DueDate
 from plugins.hr_export import codes as C
 

@@ -2,7 +2,7 @@
 
     .venv/bin/python -m plugins.hr_export.sample
 
-The return comes from the synthetic sector's generator (``pipeline.synthetic.make_return``) for an
+The return comes from the synthetic sector's generator (``pipeline.kit.samples.make_return``) for an
 invented institution, with a fixed seed and dates, plus a registration of kind "other" with its label and
 a done and a dropped action, so the export's files show every kind of code. It is marked synthetic, and so is every file of the
 export written from it.
@@ -13,9 +13,8 @@ from __future__ import annotations
 import datetime as dt
 import random
 
-from pipeline.signatories import Nation, Signatory, SignatoryType
+from pipeline.kit.samples import Member, Nation, Signatory, SignatoryType, make_return, stable_bytes
 from pipeline.schema import ActionStatus, CanonicalReturn, Register, Registration
-from pipeline.synthetic import Member, make_return, stable_bytes
 
 SEED = 2019
 #: The sample's submission (and head of organisation's sign-off) date.

@@ -12,9 +12,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from pipeline.kit import actions, normalise, workbook
-from pipeline.kit.builder import ReturnBuilder
-from pipeline.kit.hooks import WHOLE_FILE, ParseContext, ParseResult, PluginInfo, SourceFile
+from pipeline.kit import (WHOLE_FILE, ParseContext, ParseResult, PluginInfo, ReturnBuilder, SourceFile, actions, normalise,
+                          workbook)
 from pipeline.kit.cells import cell_text, sheet_ref
 from pipeline.kit.workbook import (Table, read_stage, add_registration, incomplete, open_workbook, read_metrics, read_sheet,
                                read_technician_areas, row_number, rows_place)

@@ -1,6 +1,6 @@
 """Synthetic returns for the shipped samples and for checking a mapping by writing and reading.
 
-Each comes from the synthetic sector's generator (``pipeline.synthetic.make_return``) for an
+Each comes from the synthetic sector's generator (``pipeline.kit.samples.make_return``) for an
 invented signatory with the slug its mapping serves, with a fixed seed and dates, plus a
 registration of kind "other" with its label. Every organisation, person and address is invented
 (``example.ac.uk``); the returns are marked ``synthetic`` and the workbooks written from them carry
@@ -12,9 +12,8 @@ from __future__ import annotations
 import datetime as dt
 import random
 
-from pipeline.signatories import Nation, Signatory, SignatoryType
+from pipeline.kit.samples import Member, Nation, Signatory, SignatoryType, make_return
 from pipeline.schema import CanonicalReturn, Register, Registration
-from pipeline.synthetic import Member, make_return
 
 SEED = 2023
 

@@ -12,7 +12,7 @@ Every field is written as it is (a blank stays blank), so reading the file back 
 return: text is always stored as text (never a formula, even when it starts with "="), days are
 dates with a day number format. Laying a mapping out is done once; openpyxl writes the package.
 The bytes differ from one write to the next (openpyxl stamps the time in the document
-properties); ``pipeline.synthetic.stable_bytes`` makes them the same for the same content.
+properties); ``pipeline.kit.samples.stable_bytes`` makes them the same for the same content.
 """
 
 from __future__ import annotations

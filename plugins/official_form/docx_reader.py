@@ -16,10 +16,9 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from pipeline.kit import actions, normalise, word
-from pipeline.kit.builder import ReturnBuilder
+from pipeline.kit import (WHOLE_FILE, Issue, ParseContext, ParseResult, PluginInfo, ReturnBuilder, SourceFile, actions,
+                          normalise, word)
 from pipeline.kit.document import Cell, Document, Paragraph, Table, cell_at
-from pipeline.kit.hooks import WHOLE_FILE, Issue, ParseContext, ParseResult, PluginInfo, SourceFile
 from pipeline.schema import Register, Theme
 from plugins.official_form import form_tables
 

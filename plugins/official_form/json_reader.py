@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from pipeline.kit.builder import ReturnBuilder
-from pipeline.kit.hooks import WHOLE_FILE, ParseContext, ParseResult, PluginInfo, SourceFile
+from pipeline.kit import WHOLE_FILE, ParseContext, ParseResult, PluginInfo, ReturnBuilder, SourceFile
 
 def decode(data: bytes) -> tuple[Any, str | None]:
     """The JSON value, or None and a message naming the line and column of the first fault."""

@@ -14,9 +14,7 @@ import re
 import zipfile
 from typing import Any
 
-from pipeline.kit import actions, normalise
-from pipeline.kit.builder import ReturnBuilder
-from pipeline.kit.hooks import WHOLE_FILE, ParseContext, ParseResult, PluginInfo, SourceFile
+from pipeline.kit import WHOLE_FILE, ParseContext, ParseResult, PluginInfo, ReturnBuilder, SourceFile, actions, normalise
 from pipeline.kit.cells import cell_text, sheet_ref
 from pipeline.kit.workbook import (Sheet, ods_outline, Table, read_stage, add_registration, incomplete, open_workbook, read_metrics, read_sheet,
                                read_technician_areas, row_number, rows_place)
