@@ -20,7 +20,10 @@ from pipeline.kit import WHOLE_FILE, Issue, ParseContext, ParseResult, PluginInf
 from pipeline.schema import CanonicalReturn
 from pipeline.kit.workbook import ods_outline
 from plugins.mapped_workbook import reader, writer
-from plugins.mapped_workbook.mapping import Mapping, MappingProblem, MappingSet, key, load_mappings
+from plugins.mapped_workbook.layout import Mapping, MappingSet
+from plugins.mapped_workbook.loading import load_mappings
+from plugins.mapped_workbook.problems import MappingProblem
+from plugins.mapped_workbook.targets import key
 
 log = logging.getLogger(__name__)
 

@@ -17,7 +17,8 @@ from pipeline.kit import (WHOLE_FILE, ParseContext, ParseResult, PluginInfo, Ret
 from pipeline.kit.cells import cell_text, sheet_ref
 from pipeline.kit.workbook import (Table, read_stage, add_registration, incomplete, open_workbook, read_metrics, read_sheet,
                                read_technician_areas, row_number, rows_place)
-from plugins.mapped_workbook.mapping import CHOICES, CODED, SINGLE_FIELDS, Mapping, Target, canonical_value, key
+from plugins.mapped_workbook.layout import Mapping
+from plugins.mapped_workbook.targets import CHOICES, CODED, SINGLE_FIELDS, Target, canonical_value, key
 
 #: Columns read per sheet; a return needs far fewer.
 MAX_COLUMNS = 60
@@ -188,7 +189,7 @@ class MappedReader:
         return parse
 
     def _choices(self, coded: str) -> str:
-        codes = list(getattr(self.mapping.spec.values, coded.replace(".", "__")) or {})
+        codes = list(self.mapping.written_codes(coded))
         return CHOICES[CODED[coded]] + (f" (or the codes {', '.join(codes)})" if codes else "")
 
     def _stage(self, raw: Any, location: str) -> None:

@@ -31,7 +31,8 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from pipeline.schema import CanonicalReturn, Register
-from plugins.mapped_workbook.mapping import Mapping, key
+from plugins.mapped_workbook.layout import Mapping
+from plugins.mapped_workbook.targets import key
 from plugins.mapped_workbook.reader import SYNTHETIC_MARK, column_number, parse_cell
 
 FIRST_ROW = 3
