@@ -1,9 +1,8 @@
 """Appendix A tagging: precision and recall against a hand-labelled set, specific texts,
-frames and adoption, and (measured, not asserted) speed at sector scale."""
+frames and adoption (its speed at sector scale: bench/tagging.py)."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -11,7 +10,8 @@ import polars as pl
 import pytest
 
 from pipeline.appendix_a import ACTIVITIES
-from pipeline.benchmarks.tagging import RATIONALE, RULES, adoption, latest_returns, tag_frames, tag_texts
+from pipeline.appendix_a_wording import RATIONALE, RULES
+from pipeline.benchmarks.tagging import adoption, latest_returns, tag_frames, tag_texts
 from pipeline.synthetic import VERBS
 
 LABELLED = Path(__file__).parent / "data" / "appendix_a_labelled.csv"
@@ -165,39 +165,3 @@ def test_tag_frames_and_adoption():
     empty = tag_frames(SimpleNamespace(initiatives=frames.initiatives.clear(), actions=frames.actions.clear()))
     assert empty.height == 0 and empty.columns == tags.columns
     assert adoption(empty, frames.returns)["signatories"].sum() == 0
-
-
-def _sector_texts(n: int, distinct: bool) -> list[str]:
-    base = _labelled()["text"].to_list() + [f"{v}: {a.text}" for v in VERBS for a in ACTIVITIES]
-    return [f"{base[i % len(base)]} (ref {i})" if distinct else base[i % len(base)] for i in range(n)]
-
-
-def test_timing_at_sector_scale(capsys):
-    """10,000 signatories x 5 stages is ~600k initiative and action texts. Measured, not asserted."""
-    n = 600_000
-    lines = []
-    for distinct in (True, False):
-        texts = pl.DataFrame({"id": pl.int_range(n, eager=True).cast(pl.String), "text": _sector_texts(n, distinct)})
-        start = time.perf_counter()
-        tags = tag_texts(texts)
-        lines.append(f"tag_texts, {n:,} {'distinct' if distinct else 'repeated'} texts: "
-                     f"{time.perf_counter() - start:.2f} s, {tags.height:,} tags")
-    half = n // 2
-    frames = SimpleNamespace(
-        initiatives=pl.DataFrame({"submission_id": [f"s{i // 6}|1|h" for i in range(half)],
-                                  "ordinal": [i % 6 for i in range(half)], "theme": [None] * half,
-                                  "text": _sector_texts(half, True)}),
-        actions=pl.DataFrame({"submission_id": [f"s{i // 6}|1|h" for i in range(half)],
-                              "ordinal": [i % 6 for i in range(half)], "theme": [None] * half,
-                              "action": _sector_texts(half, False)}))
-    start = time.perf_counter()
-    tags = tag_frames(frames)
-    lines.append(f"tag_frames, {half:,} distinct initiatives + {half:,} repeated actions: "
-                 f"{time.perf_counter() - start:.2f} s, {tags.height:,} tags")
-    returns = pl.DataFrame({"submission_id": [f"s{i}|1|h" for i in range(half // 6)],
-                            "signatory": [f"s{i}" for i in range(half // 6)], "stage": [1] * (half // 6)})
-    start = time.perf_counter()
-    adoption(tags, returns)
-    lines.append(f"adoption over {half // 6:,} returns: {time.perf_counter() - start:.2f} s")
-    with capsys.disabled():
-        print("\n  " + "\n  ".join(lines))

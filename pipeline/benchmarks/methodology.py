@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import inspect
 
+from pipeline import appendix_a_wording
 from pipeline.benchmarks import disclosure, export, groups, hesa_reconciliation, lineage, position, tagging, tracker
 from pipeline.benchmarks.catalogue import CATALOGUE
 
@@ -18,7 +19,7 @@ METHODS = (
     ("Trends and plan lineage", lineage),
     ("HESA reconciliation", hesa_reconciliation),
     ("Submission tracker", tracker),
-    ("Appendix A adoption", tagging),
+    ("Appendix A adoption", (appendix_a_wording, tagging)),  # the rules, then tagging with them
     ("Disclosure control", disclosure),
     ("Exports", export),
 )
@@ -47,6 +48,8 @@ def render() -> str:
                 f"**Technically.** {m.formula} Unit: {m.unit}; {DIRECTION[m.direction]}. "
                 f"Fields: {', '.join(f'`{f}`' for f in m.fields)}."]
     out += ["", "## Methods"]
-    for title, module in METHODS:
-        out += ["", f"### {title}", "", inspect.cleandoc(module.__doc__ or "").strip()]
+    for title, modules in METHODS:
+        out += ["", f"### {title}"]
+        for module in modules if isinstance(modules, tuple) else (modules,):
+            out += ["", inspect.cleandoc(module.__doc__ or "").strip()]
     return "\n".join(out) + "\n"

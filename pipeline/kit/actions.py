@@ -9,7 +9,7 @@ date or status column that is no value of its field ("lead staff to be identifie
 columns ("Progress" and "RAG"): the first that states a status gives it.
 
 When a plan has no theme column (and no theme heading row above the action), the theme is suggested
-from the action's wording by the Appendix A rules (``pipeline.benchmarks.tagging``); when it has no
+from the action's wording by the Appendix A rules (``pipeline.appendix_a_wording``); when it has no
 date column, the projected dates are taken from the evidence text, else the progress text. Both are
 marked in ``Action.inferred`` and said in the report; benchmarks never count them as the
 institution's own statement.
@@ -27,8 +27,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from pipeline.appendix_a_wording import themes_in
 from pipeline.kit import normalise
-from pipeline.benchmarks.tagging import themes_in
 from pipeline.schema import Theme
 
 #: What a column heading must be (lower case letters, single spaces, remarks in brackets removed)
