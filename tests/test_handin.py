@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.handin import submit
+from pipeline.handin import context, submit
 from pipeline.handin.landing import scan
 from pipeline.kit import SourceFile
 from pipeline.registry import Registry
@@ -80,9 +80,9 @@ def test_a_bad_slug_or_stage_is_refused_with_a_reason(paths, registry):
 
 
 def test_the_parse_context_names_the_signatory_as_the_register_does(paths):
-    names = submit.signatory_names(paths.register)
-    context = submit.parse_context("imperial", 2, names, dt.date(2024, 5, 1))
-    assert context.signatory_name == names["imperial"] == "Imperial College London"
-    assert (context.stage, context.received) == (2, dt.date(2024, 5, 1))
-    assert submit.parse_context("nobody-knows", 1, names).signatory_name is None
-    assert submit.signatory_names(paths.home / "missing.csv") == {}
+    names = context.signatory_names(paths.register)
+    made = context.parse_context("imperial", 2, names, dt.date(2024, 5, 1))
+    assert made.signatory_name == names["imperial"] == "Imperial College London"
+    assert (made.stage, made.received) == (2, dt.date(2024, 5, 1))
+    assert context.parse_context("nobody-knows", 1, names).signatory_name is None
+    assert context.signatory_names(paths.home / "missing.csv") == {}

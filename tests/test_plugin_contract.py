@@ -9,6 +9,7 @@ import sys
 import pytest
 
 from pipeline.kit import contract
+from pipeline.kit.testing import PluginContract
 from pipeline.registry import Registry
 from pipeline.scaffold import ScaffoldError, scaffold
 
@@ -21,25 +22,52 @@ def test_every_built_in_plugin_loads():
     assert {"official_form", "faculty_workbook", "hr_export", "mapped_workbook"} <= set(READERS)
 
 
-@pytest.mark.parametrize("name", READERS)
-def test_info_and_samples(name):
-    contract.check_info(INSTALLED.get(name))
-    contract.check_samples_read_cleanly(INSTALLED.get(name), INSTALLED)
+# The contract, run the way a third-party plugin's own tests run it (pipeline.kit.testing).
+class TestOfficialForm(PluginContract):
+    plugin = "official_form"
 
 
-@pytest.mark.parametrize("name", READERS)
-def test_never_raises_and_locates_every_issue(name):
-    contract.check_never_raises(INSTALLED.get(name))
+class TestFacultyWorkbook(PluginContract):
+    plugin = "faculty_workbook"
 
 
-@pytest.mark.parametrize("name", READERS)
-def test_claims_only_its_own_files(name):
-    contract.check_claims_only_its_own(INSTALLED.get(name), INSTALLED)
+class TestHrExport(PluginContract):
+    plugin = "hr_export"
 
 
-@pytest.mark.parametrize("name", READERS)
-def test_writes_what_it_reads(name, tmp_path):
-    contract.check_round_trip(INSTALLED.get(name), INSTALLED, tmp_path)
+class TestMappedWorkbook(PluginContract):
+    plugin = "mapped_workbook"
+
+
+def test_every_installed_reader_runs_the_contract_here():
+    assert {c.plugin for c in PluginContract.__subclasses__() if c.__module__ == __name__} == set(READERS)
+
+
+def test_a_plugin_that_does_not_write_is_told_the_round_trip_was_skipped(tmp_path):
+    reader_only = _reader_only_plugin()
+    registry = Registry.from_entry_points()
+    loaded = registry.register(reader_only)
+    assert not loaded.writes_returns
+    with pytest.raises(contract.NotApplicable, match="does not write its format"):
+        contract.check_round_trip(loaded, registry, tmp_path)
+    with pytest.raises(pytest.skip.Exception, match="reader_only does not write its format"):
+        PluginContract().test_writes_what_it_reads(loaded, registry, tmp_path)
+
+
+def _reader_only_plugin():
+    """The official form's Word reader alone, under another name, without its writer."""
+    import types
+
+    from pipeline.kit import PluginInfo, hookimpl
+    from plugins.official_form import plugin as official
+
+    info = official.techbench_plugin_info()
+    module = types.ModuleType("reader_only")
+    module.techbench_plugin_info = hookimpl(lambda: PluginInfo(
+        name="reader_only", version="1", formats=["docx"], samples=[s for s in info.samples if s.endswith(".docx")][:1]))
+    module.techbench_detect = hookimpl(lambda source: 0.0)
+    module.techbench_parse = hookimpl(lambda source, context: official.techbench_parse(source=source, context=context))
+    return module
 
 
 @pytest.fixture

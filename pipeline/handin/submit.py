@@ -10,36 +10,17 @@ in the published snapshot.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.handin.landing import Landed, LandingError, land_source, scan
 from pipeline.ids import submission_id
-from pipeline.kit.hooks import ParseContext, SourceFile
+from pipeline.kit.hooks import SourceFile
 from pipeline.kit.intake import Limits, Rejected, read_source
+from pipeline.handin.context import parse_context, signatory_names
 from pipeline.settings import Paths
-from pipeline.signatories import RegisterError, load_register
 
 WAITING = "waiting for the pipeline"
-
-
-def signatory_names(register: Path) -> dict[str, str]:
-    """The register's signatories, slug -> name; empty when the register is missing or unreadable
-    (checks that need a name are then skipped, and the pipeline reports the register)."""
-    try:
-        return {s.slug: s.name for s in load_register(register)}
-    except RegisterError:
-        return {}
-
-
-def parse_context(signatory: str | None, stage: int | None, names: Mapping[str, str],
-                  received: dt.date | None = None) -> ParseContext:
-    """What is known about a file from outside it, the same for every way in: the stage and
-    signatory it was sent for, that signatory's name in the register, and when it arrived."""
-    return ParseContext(stage=stage, signatory=signatory,
-                        signatory_name=names.get(signatory) if signatory else None,
-                        received=received or dt.date.today())
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from concurrent.futures import ProcessPoolExecutor
 
 from pipeline.kit.intake import Limits, Rejected, read_source
 from pipeline.handin.landing import Landed
-from pipeline.handin.submit import parse_context
+from pipeline.handin.context import parse_context
 from pipeline.kit.hooks import WHOLE_FILE, Issue, ParseContext
 from pipeline.registry import Registry
 from pipeline.settings import SPAWN
