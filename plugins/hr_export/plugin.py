@@ -14,7 +14,7 @@ from pathlib import Path
 
 from pipeline.kit import WHOLE_FILE, Issue, ParseContext, ParseResult, PluginInfo, SourceFile, hookimpl
 from pipeline.schema import CanonicalReturn
-from plugins.hr_export import codes, reader, writer
+from plugins.hr_export import codes, members, reader, writer
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +51,7 @@ def techbench_detect(source: SourceFile) -> float:
         return 0.0
     if any(n == m or (m.endswith("/") and n.startswith(m)) for n in names for m in _OFFICE):
         return 0.0
-    found = reader.member_names(names)
+    found = members.member_names(names)
     if not found:
         return 0.0
     if len(found) >= 6 or {codes.SUBMISSION, codes.ACTIONS} <= found and len(found) >= 4:
