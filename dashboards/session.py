@@ -18,8 +18,9 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from dashboards import ui, web
-from dashboards.accounts import ROLES, AccountStore, store_path, token_hash
+from dashboards.accounts import AccountStore, store_path, token_hash
 from dashboards.data import Denied, Snapshot, Viewer
+from pipeline.ids import ROLES
 from pipeline.settings import Paths
 from pipeline.store.snapshot import published
 

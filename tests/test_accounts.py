@@ -251,11 +251,13 @@ def test_repeated_wrong_passwords_lock_the_name_for_a_while(store, monkeypatch):
 # --- sign-in sessions ---------------------------------------------------------------------------
 
 def test_a_sign_in_session_ends_when_idle_too_long_or_too_old(store, monkeypatch):
+    import time
+
     import dashboards.accounts as accounts
 
     store.add_user("ann", PASSWORD, "steering")
     now = [1_000_000.0]
-    monkeypatch.setattr(accounts.time, "time", lambda: now[0])
+    monkeypatch.setattr(time, "time", lambda: now[0])
     token = store.start_session("ann")
     assert store.session_user(token).username == "ann"
     idle, absolute = accounts.session_limits()
