@@ -157,14 +157,14 @@ def suggest_theme(text: str | None) -> Theme | None:
     Appendix A activities it mentions (the first mentioned on a tie); None when it points to none."""
     if not text:
         return None
-    named = [(m.start(), normalise._THEMES[m[1]]) for m in _THEME_WORDS.finditer(text.lower())]
+    named = [(m.start(), normalise.THEME_WORDS[m[1]]) for m in _THEME_WORDS.finditer(text.lower())]
     if named:
         return min(named)[1]
     found = themes_in(text)
     return Theme(found[0][0]) if found else None
 
 
-_THEME_WORDS = re.compile(r"\b(" + "|".join(sorted(normalise._THEMES, key=len, reverse=True)) + r")\b")
+_THEME_WORDS = re.compile(r"\b(" + "|".join(sorted(normalise.THEME_WORDS, key=len, reverse=True)) + r")\b")
 THEME_CHOICES = ", ".join(t.value for t in Theme)
 STATUS_CHOICES = "Planned, In progress, Done, Dropped (or Red, Amber, Green)"
 #: Status columns meant to hold a code, where an unreadable text is worth a warning ("Progress" columns
