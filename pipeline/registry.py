@@ -1,4 +1,5 @@
-"""The plugin registry: loads plugins from the entry-point group and picks one for a file."""
+"""The plugin registry: loads plugins from the entry-point group and picks one for a file; also
+checks the hooks of packages that only add commands."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ from pipeline.schema import CanonicalReturn
 log = logging.getLogger(__name__)
 
 READER_HOOKS = ("techbench_detect", "techbench_parse")
-OPTIONAL_HOOKS = ("techbench_write", "techbench_reference_tables")
+OPTIONAL_HOOKS = ("techbench_write", "techbench_reference_tables", "techbench_register_commands")
 
 
 def _caller(impl) -> Callable[..., Any]:
@@ -51,6 +52,7 @@ class LoadedPlugin:
     _parse: Callable[..., ParseResult] | None = None
     _write: Callable[..., Path] | None = None
     _reference: Callable[[], dict[str, Callable[[], Any]]] | None = None
+    _commands: Callable[..., None] | None = None
 
     @property
     def name(self) -> str:
@@ -74,6 +76,15 @@ class LoadedPlugin:
 
     def reference_tables(self) -> dict[str, Callable[[], Any]]:
         return self._reference() if self._reference else {}
+
+    @property
+    def adds_commands(self) -> bool:
+        return self._commands is not None
+
+    def register_commands(self, cli: Any) -> None:
+        """Let the plugin add its commands to ``cli``; what it raises is the caller's to report."""
+        if self._commands is not None:
+            self._commands(cli=cli)
 
     def detect(self, source: SourceFile) -> float:
         """Confidence in [0, 1]; a plugin that raises or answers nonsense is taken as 0."""
@@ -170,7 +181,8 @@ class Registry:
             self._pm.unregister(plugin)
             raise PluginError(problem)
         loaded = LoadedPlugin(info, impls["techbench_detect"], impls["techbench_parse"],
-                              impls["techbench_write"], impls["techbench_reference_tables"])
+                              impls["techbench_write"], impls["techbench_reference_tables"],
+                              impls["techbench_register_commands"])
         self._plugins[info.name] = loaded
         return loaded
 
@@ -209,3 +221,17 @@ class Registry:
         ranked = self.rank(source, signatory)
         return ranked[0][1] if ranked else None
 
+
+def command_hook(package: Any) -> Callable[..., None]:
+    """The ``techbench_register_commands`` hook of a package that only adds commands (no plugin
+    info needed), its signature checked against the specification like a plugin's."""
+    pm = pluggy.PluginManager(PROJECT)
+    pm.add_hookspecs(PluginSpec)
+    try:
+        pm.register(package)
+    except Exception as exc:
+        raise PluginError(f"{package!r} does not offer valid techbench hooks: {exc}") from exc
+    impls = pm.hook.techbench_register_commands.get_hookimpls()
+    if not impls:
+        raise PluginError(f"{package!r} does not implement techbench_register_commands (with @hookimpl)")
+    return _caller(impls[0])

@@ -63,3 +63,127 @@ def test_templates_are_written_and_read_back(tmp_path):
         check = json.loads(runner.invoke(app, ["validate", "--json", str(out)]).stdout)[0]
         assert check["plugin"] == "official_form"
         assert {i["rule"] for i in check["issues"]} >= {"required"}, fmt
+
+
+# --- commands contributed through the techbench_register_commands hook ----------------------------
+
+import importlib.metadata  # noqa: E402
+import sys  # noqa: E402
+import types  # noqa: E402
+
+import pytest  # noqa: E402
+import typer  # noqa: E402
+
+from pipeline.kit.hooks import COMMANDS_ENTRY_POINT_GROUP, ENTRY_POINT_GROUP, PluginInfo, hookimpl  # noqa: E402
+
+
+def test_contributed_commands_are_listed_with_the_built_in_ones():
+    result = runner.invoke(app, ["--help"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0
+    for command in ("validate", "run", "benchmarks",  # built in
+                    "serve", "demo", "users", "assign",  # the dashboard's package
+                    "template", "mapping"):  # plugins: the official form, the mapped workbook
+        assert f" {command} " in result.output, command
+    assert result.stderr == ""
+
+
+def test_the_dashboards_users_command_works_through_the_hook(tmp_path):
+    home = ["--home", str(tmp_path)]
+    added = runner.invoke(app, ["users", "add", "ana", "--role", "steering", "--password-stdin", *home],
+                          input="a long enough passphrase 42\n")
+    assert added.exit_code == 0, added.output
+    assert added.stdout == "added steering 'ana'\n"
+    listed = runner.invoke(app, ["users", "list", *home], env={"COLUMNS": "200"})
+    assert listed.exit_code == 0 and "ana" in listed.stdout and "1 accounts" in listed.stdout
+
+
+def package(monkeypatch, name: str, register=None, info: PluginInfo | None = None) -> str:
+    """An importable module ``name`` whose hooks add commands with ``register(cli)`` (and describe a
+    plugin with ``info``); returns its entry-point value."""
+    module = types.ModuleType(name)
+    if register:
+        module.techbench_register_commands = hookimpl(lambda cli: register(cli))
+    if info:
+        module.techbench_plugin_info = hookimpl(lambda: info)
+    monkeypatch.setitem(sys.modules, name, module)
+    return name
+
+
+def install(monkeypatch, faked: str, *entry_points: tuple[str, str], keep_real: bool = False) -> None:
+    """Pretend these (name, module) entry points are what is installed in the group ``faked`` (with
+    the real ones too if ``keep_real``); the other groups stay as they really are."""
+    real = importlib.metadata.entry_points
+    fake = [importlib.metadata.EntryPoint(name, value, faked) for name, value in entry_points]
+
+    def entry_points_(group: str):
+        if group != faked:
+            return real(group=group)
+        return [*real(group=group), *fake] if keep_real else fake
+
+    monkeypatch.setattr(importlib.metadata, "entry_points", entry_points_)
+
+
+def hello(cli: typer.Typer) -> None:
+    @cli.command()
+    def hello() -> None:
+        """Say hello."""
+        typer.echo("hello")
+
+
+def half_then_raise(cli: typer.Typer) -> None:
+    cli.command("half")(lambda: None)
+    raise RuntimeError("bug in the hook")
+
+
+def take_validate(cli: typer.Typer) -> None:
+    cli.command("validate")(lambda: typer.echo("not the real validate"))
+
+
+def test_a_broken_command_package_is_left_out_with_one_line_and_the_rest_still_works(monkeypatch):
+    install(monkeypatch, COMMANDS_ENTRY_POINT_GROUP,
+            ("greeter", package(monkeypatch, "fake_greeter", hello)),
+            ("missing", "no_such_package.commands"),  # installed, but its module cannot be imported
+            ("buggy", package(monkeypatch, "fake_buggy", half_then_raise)),
+            ("greedy", package(monkeypatch, "fake_greedy", take_validate)),
+            ("empty", package(monkeypatch, "fake_empty")))  # no hook at all
+    result = runner.invoke(app, ["hello"])
+    assert result.exit_code == 0 and result.stdout == "hello\n"
+    warnings = result.stderr.splitlines()
+    assert len(warnings) == 4, warnings
+    assert all(line.startswith("warning: ") for line in warnings)
+    said = "\n".join(warnings)
+    assert "'missing' could not be loaded" in said and "No module named 'no_such_package'" in said
+    assert "'buggy' are left out" in said and "bug in the hook" in said
+    assert "'greedy' adds a command 'validate' that already exists" in said
+    assert "'empty' could not be loaded" in said and "techbench_register_commands" in said
+    assert "Traceback" not in result.output
+    # the hook that raised halfway left nothing behind
+    assert runner.invoke(app, ["half"]).exit_code == 2
+    # the built-in validate is the real one, and a plugin's command is still there
+    assert "VALID" in runner.invoke(app, ["validate", str(NORTHGATE)], env={"COLUMNS": "200"}).stdout
+    assert runner.invoke(app, ["template", "--help"]).exit_code == 0
+
+
+def test_a_plugin_that_fails_to_load_or_to_add_its_commands_never_stops_the_others(monkeypatch, tmp_path):
+    raising = package(monkeypatch, "fake_raising_plugin", half_then_raise,
+                      info=PluginInfo(name="raising", version="0.1", formats=["csv"]))
+    install(monkeypatch, ENTRY_POINT_GROUP, ("raising", raising), ("unimportable", "no_such_plugin.plugin"),
+            keep_real=True)
+    out = tmp_path / "blank.json"
+    result = runner.invoke(app, ["template", "--format", "json", "--out", str(out)])
+    assert result.exit_code == 0 and out.is_file()
+    warnings = result.stderr.splitlines()
+    assert len(warnings) == 2, warnings
+    assert "plugin 'unimportable' could not be loaded and is left out" in warnings[0]
+    assert "'raising' are left out" in warnings[1] and "bug in the hook" in warnings[1]
+    # the plugin's reader is not affected by its broken commands; --json output stays one document
+    checked = runner.invoke(app, ["validate", "--json", str(NORTHGATE)])
+    assert checked.exit_code == 0 and json.loads(checked.stdout)[0]["ok"] is True
+    assert "'unimportable'" in checked.stderr
+
+
+@pytest.mark.parametrize("typo", ["user", "templat"])
+def test_an_unknown_command_suggests_contributed_ones_too(typo):
+    result = runner.invoke(app, [typo])
+    assert result.exit_code == 2
+    assert "No such command" in result.output and "Did you mean" in result.output

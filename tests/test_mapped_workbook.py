@@ -517,3 +517,43 @@ def test_a_workbook_matching_no_layout_is_refused_plainly(registry):
     assert report.return_ is None
     (issue,) = report.issues
     assert issue.rule == "form.not_a_return" and "Budget" in issue.message
+
+
+# --- `techbench mapping`: the checker a data team runs on its mapping file --------------------------
+
+
+def mapping_command(*args: str):
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+
+    return CliRunner().invoke(app, ["mapping", *args], env={"COLUMNS": "200"})
+
+
+def test_mapping_check_passes_a_shipped_mapping_and_shows_its_round_trip():
+    result = mapping_command("check", str(SHIPPED_MAPPINGS / "northmoor-university.yaml"))
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("ok       ") and "serves northmoor-university" in result.stdout
+    assert "round trip: a synthetic return written in this layout reads back the same" in result.stdout
+
+
+def test_mapping_check_reports_a_mistake_at_its_line_and_exits_1(tmp_path):
+    (tmp_path / "test-college.yaml").write_text(GOOD.replace("lead.email:", "lead.emial:"), encoding="utf-8")
+    result = mapping_command("check", str(tmp_path))
+    assert result.exit_code == 1
+    assert f"PROBLEM  {tmp_path / 'test-college.yaml'}, line 6, column 3: unknown canonical field" in result.stdout
+    assert "did you mean 'lead.email'?" in result.stdout and "Traceback" not in result.output
+
+
+def test_mapping_example_writes_a_workbook_that_mapping_read_reads_back(tmp_path):
+    import json
+
+    mapping = str(SHIPPED_MAPPINGS / "fenwick-institute.yaml")
+    out = tmp_path / "layout.xlsx"
+    written = mapping_command("example", mapping, str(out))
+    assert written.exit_code == 0 and out.is_file()
+    read = mapping_command("read", mapping, str(out))
+    assert read.exit_code == 0, read.output
+    ret = json.loads(read.stdout[read.stdout.index("{"):])  # after any findings, the return as JSON
+    assert ret["synthetic"] is True
+    assert ret["signatory_name"] == synthetic.example("fenwick-institute").signatory_name

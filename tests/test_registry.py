@@ -160,3 +160,27 @@ def test_a_clashing_or_broken_installed_plugin_is_reported_and_left_out_never_fa
     assert "two plugins are named 'acme'" in registry.load_errors["acme_again"]
     assert "no module named acme_deps" in registry.load_errors["not_importable"]
     assert "bug in plugin_info" in registry.load_errors["broken_info"]
+
+
+def test_a_plugin_that_only_adds_commands_is_valid_and_offers_them():
+    plugin = types.SimpleNamespace()
+    added = []
+    plugin.techbench_plugin_info = hookimpl(lambda: PluginInfo(name="tools", version="0.1", formats=[]))
+    plugin.techbench_register_commands = hookimpl(lambda cli: added.append(cli))
+    registry = Registry()
+    loaded = registry.register(plugin)
+    assert loaded.adds_commands and not loaded.reads_returns and registry.readers() == []
+    loaded.register_commands("the typer app")
+    assert added == ["the typer app"]
+
+
+def test_a_command_package_needs_the_hook_and_its_signature_is_checked():
+    from pipeline.registry import command_hook
+
+    with pytest.raises(PluginError, match="does not implement techbench_register_commands"):
+        command_hook(types.SimpleNamespace())
+    with pytest.raises(PluginError, match="not offer valid techbench hooks"):
+        command_hook(types.SimpleNamespace(techbench_register_commands=hookimpl(lambda app, extra: None)))
+    calls = []
+    command_hook(types.SimpleNamespace(techbench_register_commands=hookimpl(lambda cli: calls.append(cli))))(cli=1)
+    assert calls == [1]

@@ -314,12 +314,16 @@ def test_every_zip_limit_applies_to_uploaded_bytes(tmp_path, readers_called, mon
     assert readers_called == [] and result.landed is None
 
 
-def test_the_mapping_check_command_refuses_a_bomb(tmp_path, capsys):
-    """`python -m plugins.mapped_workbook read` reads a workbook from disk: through intake too."""
-    from plugins.mapped_workbook.__main__ import main
+def test_the_mapping_read_command_refuses_a_bomb(tmp_path):
+    """`techbench mapping read` reads a workbook from disk: through intake too."""
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
     from plugins.mapped_workbook.mapping import SHIPPED_MAPPINGS
 
     bomb = tmp_path / "bomb.xlsx"
     bomb.write_bytes(xlsx_bomb(path=MAPPED))
-    assert main(["read", str(SHIPPED_MAPPINGS / "northmoor-university.yaml"), str(bomb)]) == 1
-    assert "'xl/worksheets/sheet1.xml' declares XML entities" in capsys.readouterr().out
+    mapping = SHIPPED_MAPPINGS / "northmoor-university.yaml"
+    result = CliRunner().invoke(app, ["mapping", "read", str(mapping), str(bomb)])
+    assert result.exit_code == 1
+    assert "'xl/worksheets/sheet1.xml' declares XML entities" in result.stdout

@@ -24,6 +24,7 @@ from plugins.mapped_workbook.layout import Mapping, MappingSet
 from plugins.mapped_workbook.loading import load_mappings
 from plugins.mapped_workbook.problems import MappingProblem
 from plugins.mapped_workbook.targets import key
+from plugins.mapped_workbook.commands import techbench_register_commands  # noqa: F401  (`techbench mapping`)
 
 log = logging.getLogger(__name__)
 

@@ -14,6 +14,7 @@ from pipeline.kit import (WHOLE_FILE, Issue, ParseContext, ParseResult, PluginIn
                           odf_kind, odt, pdf)
 from pipeline.schema import CanonicalReturn
 from plugins.official_form import docx_reader, docx_writer, json_reader, xlsx_reader
+from plugins.official_form.commands import techbench_register_commands  # noqa: F401  (`techbench template`)
 
 INFO = PluginInfo(
     name="official_form",
