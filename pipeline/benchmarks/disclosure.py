@@ -104,22 +104,20 @@ behind them.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import math
-import os
 import re
-import secrets
 from collections.abc import Iterable, Mapping, Sequence
 
 import polars as pl
 
 from pipeline.benchmarks.catalogue import CATALOGUE
+from pipeline.benchmarks.pseudonyms import SALT_VARIABLE, anonymise, pseudonyms, token, view_key
+from pipeline.benchmarks.rounding import MIN_GROUP, SMALL, apply_to_counts, round_count, rounded_share
 from pipeline.ids import ROLES
 
-SMALL = "<5"
-MIN_GROUP = 5
-SALT_VARIABLE = "TECHBENCH_DISCLOSURE_SALT"
+#: The public names, with those of the counts (``rounding``) and pseudonyms (``pseudonyms``) modules.
+__all__ = ["MIN_GROUP", "SALT_VARIABLE", "SMALL", "anonymise", "apply_to_counts", "count_columns", "disclose",
+           "group_statistic_columns", "is_personal", "pseudonyms", "round_count", "rounded_share",
+           "suppress_small_groups"]
 
 PERSONAL_COLUMNS = frozenset({
     "lead_name", "lead_email", "lead_phone", "lead_signoff_name", "head_signoff_name", "head_name",
@@ -165,105 +163,6 @@ LINKING_COLUMNS = frozenset({
     "hesa_proxy", "technician_proxy", "total_non_academic", "total_staff", "academic_year", "year_start", "ratio",
     "flag",
 })
-
-_PROCESS_SALT = secrets.token_hex(16)
-
-
-# --- counts -------------------------------------------------------------------------------------
-def round_count(n: float | int | None) -> str | int | None:
-    """A count as it may be published: None → None, 0 → 0, 0 < n < 5 → "<5", else the nearest
-    multiple of 5 (halves up, which only non-integer counts can hit: 7.5 → 10)."""
-    if n is None or (isinstance(n, float) and math.isnan(n)):
-        return None
-    if n < 0:
-        raise ValueError(f"a count cannot be negative: {n}")
-    if n == 0:
-        return 0
-    if n < MIN_GROUP:
-        return SMALL
-    return int(math.floor(n / 5 + 0.5) * 5)
-
-
-def _rounded(col: str | pl.Expr) -> pl.Expr:
-    c = pl.col(col) if isinstance(col, str) else col
-    return ((c.cast(pl.Float64) / 5 + 0.5).floor() * 5).cast(pl.Int64)
-
-
-def _count_display(col: str) -> pl.Expr:
-    c = pl.col(col)
-    return (pl.when(c.is_null()).then(pl.lit(None, dtype=pl.String))
-            .when(c == 0).then(pl.lit("0"))
-            .when(c < MIN_GROUP).then(pl.lit(SMALL))
-            .otherwise(_rounded(c).cast(pl.String)))
-
-
-def rounded_share(numerator: str, denominator: str) -> pl.Expr:
-    """numerator / denominator worked out from the rounded counts, so that it cannot undo their
-    rounding (OpenSAFELY); null where the numerator is 1-4 or the denominator under 5 (or either
-    unknown), 0 where the numerator is 0."""
-    num, den = pl.col(numerator), pl.col(denominator)
-    return (pl.when(num.is_null() | den.is_null() | (den < MIN_GROUP) | ((num > 0) & (num < MIN_GROUP)))
-            .then(pl.lit(None, dtype=pl.Float64))
-            .when(num == 0).then(pl.lit(0.0))
-            .otherwise(_rounded(num) / _rounded(den)))
-
-
-def apply_to_counts(frame: pl.DataFrame, columns: Iterable[str], *, exact: pl.Expr | None = None) -> pl.DataFrame:
-    """Replace each count column by its published form, as a String column ("0", "<5", "10", …).
-
-    Columns already String are left alone (already disclosed). ``exact`` (a boolean expression)
-    marks rows that keep their exact value, as text — the viewer's own rows (or, in a column of
-    metric values, the values that are no counts); only the other rows must not be negative.
-    """
-    exprs = []
-    for col in columns:
-        if col not in frame.columns or frame.schema[col] == pl.String:
-            continue
-        if not frame.schema[col].is_numeric():
-            raise TypeError(f"count column {col!r} is {frame.schema[col]}, not numeric")
-        low = (frame if exact is None else frame.filter(~exact.fill_null(False)))[col].min()
-        if low is not None and low < 0:
-            raise ValueError(f"count column {col!r} has a negative value ({low})")
-        shown = _count_display(col)
-        if exact is not None:
-            whole = pl.col(col).cast(pl.Int64, strict=False)
-            own = pl.when(pl.col(col) == whole).then(whole.cast(pl.String)).otherwise(pl.col(col).cast(pl.String))
-            shown = pl.when(exact).then(own).otherwise(shown)
-        exprs.append(shown.alias(col))
-    return frame.with_columns(exprs) if exprs else frame
-
-
-# --- pseudonyms ---------------------------------------------------------------------------------
-def _salt(salt: str | bytes | None) -> bytes:
-    if salt is None:
-        salt = os.environ.get(SALT_VARIABLE) or _PROCESS_SALT
-    return salt if isinstance(salt, bytes) else salt.encode()
-
-
-def pseudonyms(values: Iterable[str | None], keep: Iterable[str] = (), *,
-               salt: str | bytes | None = None) -> dict[str, str]:
-    """{value: "Peer k"} for every distinct value not in ``keep``, numbered in the order of
-    HMAC-SHA256(salt, value): deterministic for a salt and a set of values, unrelated to the alphabet."""
-    key = _salt(salt)
-    kept = set(keep)
-    others = {v for v in values if v is not None and v not in kept}
-    ordered = sorted(others, key=lambda v: (hmac.new(key, v.encode(), hashlib.sha256).digest(), v))
-    return {v: f"Peer {i}" for i, v in enumerate(ordered, 1)}
-
-
-def anonymise(frame: pl.DataFrame, column: str, keep: set[str], *, salt: str | bytes | None = None,
-              universe: Iterable[str] | None = None) -> pl.DataFrame:
-    """Replace every value of ``column`` not in ``keep`` by its pseudonym ("Peer 1", …).
-
-    Numbering is over ``universe`` (e.g. every slug of the register, so that a peer has the same
-    number in every table) or, by default, over the column's own values. Nulls stay null.
-    """
-    values = frame[column].cast(pl.String)
-    mapping = pseudonyms(universe if universe is not None else values.unique().to_list(), keep, salt=salt)
-    missing = set(values.drop_nulls().unique().to_list()) - set(mapping) - set(keep)
-    if missing:
-        raise ValueError(f"{len(missing)} value(s) of {column!r} are not in the universe given")
-    return frame.with_columns(pl.col(column).cast(pl.String).replace(mapping))
 
 
 # --- group statistics ---------------------------------------------------------------------------
@@ -355,10 +254,6 @@ def _links(frame: pl.DataFrame, column: str) -> bool:
     return column in LINKING_COLUMNS or frame.schema[column].is_temporal()
 
 
-def _token(key: bytes, value: str) -> str:
-    return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()[:12]
-
-
 _SLUG = "__disclosure_slug"
 _ORDER = "__disclosure_order"
 
@@ -413,7 +308,7 @@ def _disclose_one(frame: pl.DataFrame, viewer: str | None, peer: dict[str, str],
             updates.append(pl.when(is_peer).then(pseudonym).otherwise(pl.col(c).cast(pl.String)).alias(c))
         elif c == "submission_id":
             ids = frame[c].cast(pl.String).drop_nulls().unique().to_list()
-            tokens = {v: _token(key, v) for v in ids}  # one HMAC per distinct submission, not per row
+            tokens = {v: token(key, v) for v in ids}  # one HMAC per distinct submission, not per row
             parts = pl.col(c).cast(pl.String).str.split("|")
             masked = pl.concat_str([pseudonym, parts.list.get(1, null_on_oob=True).fill_null(""),
                                     pl.col(c).cast(pl.String).replace_strict(tokens, default=None,
@@ -442,13 +337,7 @@ def disclose(tables: Mapping[str, pl.DataFrame], viewer: str | None, role: str, 
         return dict(tables)
     if role == "institution" and not viewer:
         raise ValueError("an institution's view needs its own slug as viewer")
-    # Numbering keyed per institution and per reviewer account: the same peer has unrelated numbers
-    # in two views, so one viewer who recognises a peer cannot tell the others its number.
-    key = _salt(salt)
-    if role == "reviewer" and account:
-        key = hmac.new(key, b"reviewer\x00" + account.encode(), hashlib.sha256).digest()
-    elif viewer:
-        key = hmac.new(key, b"viewer\x00" + viewer.encode(), hashlib.sha256).digest()
+    key = view_key(salt, role, viewer, account)
     name_to_slug, ukprn_to_slug = _lookups(tables)
     slugs, unlinked = _universe(tables, name_to_slug, ukprn_to_slug)
     peer = pseudonyms(slugs | unlinked, {viewer} if viewer else set(), salt=key)
