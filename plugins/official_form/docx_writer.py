@@ -11,7 +11,7 @@ from pathlib import Path
 import docx
 
 from pipeline.schema import CanonicalReturn, Initiative
-from plugins.official_form.docx_reader import SYNTHETIC_MARK
+from plugins.official_form.form_words import SYNTHETIC_MARK
 from plugins.official_form.templates import BLANK_FORM
 
 # Tables of the blank form, by their 0-based position.

@@ -13,7 +13,7 @@ from pathlib import Path
 from pipeline.kit import (WHOLE_FILE, Issue, ParseContext, ParseResult, PluginInfo, Rejected, SourceFile, hookimpl,
                           odf_kind, odt, pdf)
 from pipeline.schema import CanonicalReturn
-from plugins.official_form import docx_reader, docx_writer, json_reader, xlsx_reader
+from plugins.official_form import docx_reader, docx_writer, form_words, json_reader, xlsx_reader
 from plugins.official_form.commands import techbench_register_commands  # noqa: F401  (`techbench template`)
 
 INFO = PluginInfo(
@@ -71,22 +71,12 @@ def techbench_detect(source: SourceFile) -> float:
     if found == "xlsx":
         return xlsx_reader.template_score(source.data) or 0.1
     if found == "docx":
-        return 0.8 if docx_reader.looks_like_form(source.data) else 0.3
+        return 0.8 if form_words.looks_like_form(source.data) else 0.3
     if found == "odt":
-        return 0.8 if _odt_looks_like_form(source.data) else 0.3
+        return 0.8 if form_words.looks_like_form(source.data, "content.xml") else 0.3
     if found == "pdf":
         return 0.5  # its text is compressed: the form is recognised when read
     return 0.0
-
-
-def _odt_looks_like_form(data: bytes) -> bool:
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            info = zf.getinfo("content.xml")
-            xml = zf.read(info) if info.file_size <= docx_reader.MAX_DOCUMENT_XML else b""
-    except Exception:
-        return False
-    return sum(marker in xml for marker in docx_reader.FORM_MARKERS) >= 2
 
 
 def _read_document(read, source: SourceFile, context: ParseContext) -> ParseResult:

@@ -19,7 +19,7 @@ from typing import Literal
 
 from pipeline.kit.normalise import match_key
 from pipeline.schema import ActionStatus, Register, Theme
-from plugins.official_form.docx_reader import SYNTHETIC_MARK  # noqa: F401 - shared by writer and reader
+from plugins.official_form.form_words import SYNTHETIC_MARK  # noqa: F401 - shared by writer and reader
 
 #: The workbook-level defined name that marks a file as the techbench workbook (checked by
 #: ``xlsx_reader.is_template`` in ``xl/workbook.xml`` without opening the workbook).
