@@ -37,8 +37,6 @@ README = "README.txt"
 
 #: Every member the export is made of, in the order they are written.
 MEMBERS = (SUBMISSION, DEPARTMENTS, STAFF, REGISTRATIONS, MEASURES, INITIATIVES, ACTIONS, NARRATIVE)
-#: Members a return cannot do without (registrations and measures may be left out when empty).
-REQUIRED_MEMBERS = (SUBMISSION, DEPARTMENTS, STAFF, INITIATIVES, ACTIONS, NARRATIVE)
 
 
 @dataclass(frozen=True)
@@ -103,7 +101,6 @@ NARRATIVE_SECTIONS: dict[str, str] = {
 }
 STAGE_KEY = "stage"
 SYNTHETIC_KEY = "synthetic"
-INFO_KEYS = ("export_format", "source_system", "exported_at")
 
 # --- code lists ---------------------------------------------------------------------------------
 THEMES: dict[str, Theme] = {
