@@ -1,8 +1,7 @@
 """Submission tracker, HESA reconciliation, trends and plan lineage, on small hand-built frames
 with hand-computed expectations (and the real HESA extract).
 
-``python tests/test_benchmark_tracking.py`` times all of them on a synthetic sector of 10,000
-signatories x 5 stages with 12 actions per plan (measured, not asserted).
+``bench/tracking.py`` times all of them on the synthetic sector built here (``synthetic_sector``).
 """
 
 from __future__ import annotations
@@ -10,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import random
 import sys
-import time
 from pathlib import Path
 
 import polars as pl
@@ -438,7 +436,7 @@ def test_action_lineage_refuses_two_returns_for_a_stage():
         action_lineage(LINEAGE_ACTIONS, twice)
 
 
-# --- a synthetic sector at scale (for timing) ---------------------------------------------------
+# --- a synthetic sector at scale (timed by bench/tracking.py) -------------------------------------
 THEMES = ["Visibility", "Recognition", "Career Development", "Sustainability", "Evaluating Impact"]
 VOCABULARY = [f"word{i}" for i in range(2000)] + (
     "launch develop review embed network award registration mentoring apprenticeship survey webpage "
@@ -503,30 +501,3 @@ def test_synthetic_sector_invariants():
     assert sector_trends(values).height == 40 * 5
     assert signatory_trends(values).height == values.height
 
-
-def _time(fn) -> tuple[float, object]:
-    best, out = float("inf"), None
-    for _ in range(3):
-        start = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - start)
-    return best, out
-
-
-if __name__ == "__main__":
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
-    start = time.perf_counter()
-    signatories, submissions, returns, actions, values = synthetic_sector(n)
-    print(f"synthetic sector: {n} signatories, {submissions.height} submissions, {returns.height} returns, "
-          f"{actions.height} actions, {values.height} metric values (built in {time.perf_counter() - start:.1f} s)")
-    cohorts, hesa = load_cohorts(), load_hesa()
-    total = 0.0
-    for name, fn in [("tracker", lambda: tracker(signatories, submissions, cohorts, D(2026, 1, 1))),
-                     ("hesa reconcile", lambda: hr.reconcile(returns, signatories, hesa)),
-                     ("sector_trends", lambda: sector_trends(values)),
-                     ("signatory_trends", lambda: signatory_trends(values)),
-                     ("action_lineage", lambda: action_lineage(actions, returns))]:
-        seconds, out = _time(fn)
-        total += seconds
-        print(f"{name:18s} {seconds:6.3f} s  ({out.height} rows; best of 3)")
-    print(f"{'total':18s} {total:6.3f} s")

@@ -63,11 +63,14 @@ MEMBERSHIP_SCHEMA = {"group_id": pl.String, "signatory": pl.String}
 
 def size_band(headcount: pl.Expr) -> pl.Expr:
     """The band name (``SIZE_BANDS``) of a headcount expression; null for a null or negative headcount."""
-    expr: pl.Expr | pl.Then | pl.ChainedThen | None = None
-    for band, low, high, _ in SIZE_BANDS:  # four constants, not data
-        condition = headcount >= low if high is None else (headcount >= low) & (headcount < high)
-        expr = pl.when(condition).then(pl.lit(band)) if expr is None else expr.when(condition).then(pl.lit(band))
-    assert expr is not None
+    (first, low, high, _), *rest = SIZE_BANDS  # four constants, not data
+
+    def within(low: int, high: int | None) -> pl.Expr:
+        return headcount >= low if high is None else (headcount >= low) & (headcount < high)
+
+    expr = pl.when(within(low, high)).then(pl.lit(first))
+    for band, low, high, _ in rest:
+        expr = expr.when(within(low, high)).then(pl.lit(band))
     return expr.otherwise(pl.lit(None, dtype=pl.String))
 
 

@@ -6,20 +6,17 @@ Dagster's per-run overhead is seconds, so a sector of hundreds of files loads in
 submission's lineage is kept in the warehouse (``submissions.run_id``).
 """
 
-
 import datetime as dt
 from collections import Counter
 
 import dagster as dg
 import polars as pl
 
-from pipeline.handin import landing
-
-from pipeline.validation import process
-
-from pipeline.store import snapshot, warehouse
 from pipeline.defs.resources import TechbenchResource
+from pipeline.handin import landing
 from pipeline.signatories import load_register
+from pipeline.store import snapshot, warehouse
+from pipeline.validation import process
 
 #: In-process progress callback (done, total) for `techbench run`'s progress bar.
 ON_PROGRESS = None
