@@ -27,7 +27,6 @@ from dashboards.data.sector import (
     returns_by_stage,
     sector_table,
     sector_totals,
-    signatories,
     signatory_history,
     signatory_name,
     signatory_positions,
@@ -53,7 +52,7 @@ __all__ = [
     "ALL_GROUP", "SECTOR_TABLES", "Denied", "Snapshot", "SubmissionDetail", "UploadResult", "Viewer",
     "benchmarked_signatories", "benchmarked_submission", "check_upload", "data_docs_zip", "headline_metrics",
     "headline_values", "hesa_rows", "issues", "issues_frame", "next_stage", "quality_report", "returns_by_stage",
-    "sector_table", "sector_totals", "signatories", "signatory_history", "signatory_name", "signatory_positions",
+    "sector_table", "sector_totals", "signatory_history", "signatory_name", "signatory_positions",
     "submission", "submission_label", "submission_labels", "submissions", "theme_coverage", "tracker",
     "tracker_summary", "upload_status", "visible_signatories",
 ]

@@ -114,7 +114,7 @@ def _latest_sector(snap: Snapshot) -> dict[str, int]:
                (SELECT count(DISTINCT signatory) FROM latest) AS reporting,
                (SELECT coalesce(sum(headcount), 0) FROM latest WHERE k = 1) AS technicians,
                (SELECT coalesce(round(sum(fte)), 0) FROM latest WHERE k = 1) AS fte""").to_dicts()[0]
-    return {k: int(v or 0) for k, v in row.items()}
+    return {k: int(v) for k, v in row.items()}  # counts, and sums with coalesce: never null
 
 
 def sector_totals(snap: Snapshot, viewer: Viewer) -> dict[str, str]:
