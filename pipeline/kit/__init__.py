@@ -16,7 +16,7 @@ imported by the plugins that need them so that a run never pays for a library it
 - ``pipeline.kit.contract`` and ``pipeline.kit.testing``: the plugin contract, as a pytest plugin.
 """
 
-from pipeline.kit.builder import ReturnBuilder
+from pipeline.kit.builder import ReturnBuilder, leaf_pointers, pointer_parts
 from pipeline.kit.hooks import (
     COMMANDS_ENTRY_POINT_GROUP,
     ENTRY_POINT_GROUP,
@@ -51,8 +51,10 @@ __all__ = [
     "SourceFile",
     "hookimpl",
     "hookspec",
+    "leaf_pointers",
     "locate",
     "odf_kind",
+    "pointer_parts",
     "read_source",
     "screen",
 ]

@@ -21,7 +21,7 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from pipeline.kit.builder import pointer_parts
+from pipeline.kit import pointer_parts
 from pipeline.schema import CanonicalReturn
 from plugins.official_form import workbook_layout as L
 
