@@ -84,7 +84,6 @@ def test_contributed_commands_are_listed_with_the_built_in_ones():
                     "serve", "demo", "users", "assign",  # the dashboard's package
                     "template", "mapping"):  # plugins: the official form, the mapped workbook
         assert f" {command} " in result.output, command
-    assert result.stderr == ""
 
 
 def test_the_dashboards_users_command_works_through_the_hook(tmp_path):
@@ -172,10 +171,10 @@ def test_a_plugin_that_fails_to_load_or_to_add_its_commands_never_stops_the_othe
     out = tmp_path / "blank.json"
     result = runner.invoke(app, ["template", "--format", "json", "--out", str(out)])
     assert result.exit_code == 0 and out.is_file()
-    warnings = result.stderr.splitlines()
-    assert len(warnings) == 2, warnings
-    assert "plugin 'unimportable' could not be loaded and is left out" in warnings[0]
-    assert "'raising' are left out" in warnings[1] and "bug in the hook" in warnings[1]
+    [unimportable] = [line for line in result.stderr.splitlines() if "'unimportable'" in line]
+    assert unimportable.startswith("warning: plugin 'unimportable' could not be loaded and is left out")
+    [raising] = [line for line in result.stderr.splitlines() if "'raising'" in line]
+    assert "are left out" in raising and "bug in the hook" in raising
     # the plugin's reader is not affected by its broken commands; --json output stays one document
     checked = runner.invoke(app, ["validate", "--json", str(NORTHGATE)])
     assert checked.exit_code == 0 and json.loads(checked.stdout)[0]["ok"] is True
@@ -187,3 +186,18 @@ def test_an_unknown_command_suggests_contributed_ones_too(typo):
     result = runner.invoke(app, [typo])
     assert result.exit_code == 2
     assert "No such command" in result.output and "Did you mean" in result.output
+
+
+def test_validate_starts_without_loading_contributed_commands_or_heavy_libraries():
+    """`techbench validate` is what a lead runs most: its start-up pays for no dashboard, database
+    or orchestration library, and for no other package's commands."""
+    import subprocess
+
+    script = ("import sys\nfrom pipeline.cli import app\n"
+              "try:\n    app(['validate', '--json', sys.argv[1]])\nexcept SystemExit:\n    pass\n"
+              "heavy = ('dashboards', 'streamlit', 'dagster', 'duckdb', 'great_expectations')\n"
+              "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy), file=sys.stderr)")
+    proc = subprocess.run([sys.executable, "-c", script, str(NORTHGATE)], capture_output=True, text=True,
+                          timeout=120)
+    assert json.loads(proc.stdout)[0]["ok"] is True, proc.stderr
+    assert proc.stderr.splitlines()[-1] == "[]"
