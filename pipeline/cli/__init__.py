@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import typer
 
-from pipeline.cli import benchmarks, pipeline, plugins, register, returns
+from pipeline.cli import benchmarks, plugins, register, returns
+from pipeline.cli import pipeline as runs
 from pipeline.cli.contributed import CommandLine
 
 app = typer.Typer(
@@ -20,7 +21,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-for _domain in (returns, plugins, register, pipeline, benchmarks):
+for _domain in (returns, plugins, register, runs, benchmarks):
     app.add_typer(_domain.app)
 
 
