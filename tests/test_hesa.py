@@ -1,7 +1,8 @@
-"""The HESA reference plugin: the ``hesa_staff`` table read from the real HESA extract it ships.
+"""The HESA reference plugin: ``hesa_staff`` and ``hesa_staff_sector`` from the real HESA files it ships.
 
-Figures checked by hand come from plugins/hesa/data/hesa_staff_scotland_2014-15_to_2021-22.csv;
-each test names the raw lines (as `grep -n` numbers them, header = line 1) it was checked against.
+DT025 figures checked by hand come from plugins/hesa/data/dt025_table1/dt025-table-1_<year>.csv;
+the Scottish long extract's from plugins/hesa/data/hesa_staff_scotland_2014-15_to_2021-22.csv. Each
+test names the raw lines (as `grep -n` numbers them) it was checked against.
 """
 
 from __future__ import annotations
@@ -14,10 +15,10 @@ import pytest
 
 from pipeline.registry import Registry
 from plugins.hesa import plugin as hesa_plugin
+from plugins.hesa.long_extract import EXPECTED_COLUMNS, SCOTLAND_PATH, load_long_extract
 from plugins.hesa.reader import (
     ATTRIBUTION,
-    DEFAULT_PATH,
-    EXPECTED_COLUMNS,
+    DT025_DIR,
     HesaFormatError,
     load_hesa,
     load_hesa_sector,
@@ -50,7 +51,8 @@ SCOTTISH_PROVIDERS = {
 
 @pytest.fixture(scope="module")
 def table() -> pl.DataFrame:
-    return load_hesa()
+    """The Scottish long extract, read on its own."""
+    return load_long_extract()
 
 
 def row(table: pl.DataFrame, ukprn: str, year: str) -> dict:
@@ -61,7 +63,7 @@ def row(table: pl.DataFrame, ukprn: str, year: str) -> dict:
 
 def raw_lines() -> list[str]:
     """The shipped file's lines, byte-order mark removed (line 1 = header)."""
-    return DEFAULT_PATH.read_text(encoding="utf-8-sig").splitlines()
+    return SCOTLAND_PATH.read_text(encoding="utf-8-sig").splitlines()
 
 
 def write_csv(path: Path, lines: list[str]) -> Path:
@@ -75,17 +77,7 @@ def provider_year_lines(ukprn: str, year: str) -> list[str]:
     return [line for line in raw_lines()[1:] if line.startswith(ukprn + ",") and f",{year}," in line]
 
 
-# --- the shipped table -----------------------------------------------------------------------
-
-
-def test_the_plugin_is_self_contained_and_ships_the_licence():
-    data = Path(hesa_plugin.__file__).parent / "data"
-    assert DEFAULT_PATH.parent == data and DEFAULT_PATH.is_file()
-    readme = (data / "README.md").read_text(encoding="utf-8")
-    assert "Creative Commons Attribution 4.0" in readme
-    assert ATTRIBUTION in " ".join(readme.split())
-    assert hesa_plugin.ATTRIBUTION == ATTRIBUTION
-    assert ATTRIBUTION.startswith("Contains HESA Data: Copyright Higher Education Statistics Agency Limited.")
+# --- the Scottish long extract ---------------------------------------------------------------------
 
 
 def test_one_row_per_scottish_provider_and_year(table):
@@ -143,14 +135,6 @@ def test_year_on_year_change_is_the_published_one(table):
     assert row(table, "10002681", "2016/17")["technician_proxy"] == 20
 
 
-def test_every_figure_is_rounded_to_5_or_null(table):
-    assert (table["rounded_to"] == 5).all()
-    for column in ("technician_proxy", "total_non_academic", "total_staff"):
-        values = table[column].drop_nulls()
-        assert (values % 5 == 0).all(), column
-        assert (values >= 0).all(), column
-
-
 def test_proxy_is_part_of_non_academic_which_is_part_of_all_staff(table):
     # A double-counted selection (both Contract-marker blocks, or All + Full-time + Part-time)
     # would push the proxy past the non-academic total somewhere.
@@ -173,38 +157,13 @@ def test_trailing_space_labels_still_yield_the_proxy_every_year(table):
     assert table.filter(pl.col("technician_proxy").is_null()).is_empty()
 
 
-# --- sector totals ---------------------------------------------------------------------------
-
-
-def test_sector_totals_unpublished_years_are_null_not_zero():
-    sector = load_hesa_sector()
-    assert sector["academic_year"].to_list() == YEARS
-    assert sector["ukprn"].null_count() == 8 and set(sector["provider"]) == {"Total"}
-    # lines 15993, 16000, 16016: ,Total,...,2018/19: proxy 5690, non-academic 25935, Total 49515
-    r2018 = sector.filter(academic_year="2018/19").row(0, named=True)
-    assert (r2018["technician_proxy"], r2018["total_non_academic"], r2018["total_staff"]) == (5690, 25935, 49515)
-    # lines 16101, 16108, 16124: the same cells for 2019/20 have an empty Number
-    later = sector.filter(pl.col("year_start") >= 2019)
-    assert later.height == 3
-    for column in ("technician_proxy", "total_non_academic", "total_staff"):
-        assert later[column].null_count() == 3, column
-
-
-def test_sector_total_is_the_sum_of_the_providers_up_to_rounding(table):
-    sector = load_hesa_sector().filter(pl.col("total_staff").is_not_null())
-    sums = table.group_by("academic_year").agg(pl.col("total_staff").sum())
-    joined = sector.join(sums, on="academic_year", suffix="_sum")
-    assert joined.height == 5
-    assert ((joined["total_staff"] - joined["total_staff_sum"]).abs() <= 18 * 5).all()
-
-
-# --- quirks and bad files --------------------------------------------------------------------
+# --- the Scottish long extract: quirks and bad files -----------------------------------------
 
 
 def test_unpublished_provider_figure_is_null_not_zero(tmp_path):
     lines = provider_year_lines("10007790", "2018/19")
     blanked = [line.rsplit(",", 1)[0] + "," if ",Total non-academic staff," in line else line for line in lines]
-    table = load_hesa(write_csv(tmp_path / "hesa.csv", [",".join(EXPECTED_COLUMNS), *blanked]))
+    table = load_long_extract(write_csv(tmp_path / "hesa.csv", [",".join(EXPECTED_COLUMNS), *blanked]))
     r = row(table, "10007790", "2018/19")
     assert r["total_non_academic"] is None
     assert (r["technician_proxy"], r["total_staff"]) == (1595, 14410)
@@ -219,8 +178,8 @@ def test_labels_with_one_two_or_no_trailing_spaces_are_the_same_group(tmp_path):
         + relabel(provider_year_lines("10007790", "2017/18"), "  ")
         + provider_year_lines("10007790", "2018/19")
     )
-    table = load_hesa(write_csv(tmp_path / "hesa.csv", [",".join(EXPECTED_COLUMNS), *lines]))
-    real = load_hesa().filter(pl.col("ukprn") == "10007790", pl.col("year_start").is_in([2016, 2017, 2018]))
+    table = load_long_extract(write_csv(tmp_path / "hesa.csv", [",".join(EXPECTED_COLUMNS), *lines]))
+    real = load_long_extract().filter(pl.col("ukprn") == "10007790", pl.col("year_start").is_in([2016, 2017, 2018]))
     assert table.equals(real)
     assert table["technician_proxy"].null_count() == 0
 
@@ -230,7 +189,7 @@ def test_wrong_header_raises_a_clear_error_naming_file_and_line(tmp_path):
     lines[0] = lines[0].replace("Number", "FTE")
     path = write_csv(tmp_path / "not_hesa.csv", lines)
     with pytest.raises(HesaFormatError) as caught:
-        load_hesa(path)
+        load_long_extract(path)
     message = str(caught.value)
     assert str(path) in message and "line 1" in message
     assert "'Number'" in message and "'FTE'" in message
@@ -241,14 +200,14 @@ def test_unrelated_csv_is_refused(tmp_path):
     path = tmp_path / "other.csv"
     path.write_text("name,email\nA,a@example.ac.uk\n", encoding="utf-8")
     with pytest.raises(HesaFormatError, match=r"other\.csv, line 1: the columns are not"):
-        load_hesa(path)
+        load_long_extract(path)
 
 
 def test_bad_number_is_reported_on_its_line(tmp_path):
     lines = [",".join(EXPECTED_COLUMNS), *provider_year_lines("10007790", "2018/19")]
     lines[3] = lines[3].rsplit(",", 1)[0] + ",12"  # not rounded to 5
     with pytest.raises(HesaFormatError, match=r"hesa\.csv, line 4: 'Number' is 12, not a multiple of 5"):
-        load_hesa(write_csv(tmp_path / "hesa.csv", lines))
+        load_long_extract(write_csv(tmp_path / "hesa.csv", lines))
 
 
 def test_a_repeated_cell_is_refused_rather_than_double_counted(tmp_path):
@@ -256,17 +215,181 @@ def test_a_repeated_cell_is_refused_rather_than_double_counted(tmp_path):
     proxy = next(i for i, line in enumerate(lines) if ",Non-academic,Non-academic,2018/19," + PROXY_LABEL in line)
     lines.append(lines[proxy])
     with pytest.raises(HesaFormatError, match=rf"line {len(lines)}: .*second row for technician_proxy"):
-        load_hesa(write_csv(tmp_path / "hesa.csv", lines))
+        load_long_extract(write_csv(tmp_path / "hesa.csv", lines))
 
 
-# --- the plugin ------------------------------------------------------------------------------
 
 
-def test_plugin_is_registered_and_serves_the_table(table):
+# --- DT025 Table 1: every UK provider, 2014/15 to 2023/24 ------------------------------------
+
+UK_YEARS = [f"{y}/{(y + 1) % 100:02d}" for y in range(2014, 2024)]
+IMPERIAL, ESSEX, YORK = "10003270", "10007791", "10007167"
+
+
+@pytest.fixture(scope="module")
+def uk() -> pl.DataFrame:
+    return load_hesa()
+
+
+def dt025_lines(year: str) -> list[str]:
+    return (DT025_DIR / f"dt025-table-1_{year.replace('/', '-')}.csv").read_text(encoding="utf-8").splitlines()
+
+
+def write_dt025(tmp_path: Path, year: str, lines: list[str]) -> Path:
+    """A copy under the published file's name (the reader checks the year in it), CRLF as HESA."""
+    path = tmp_path / f"dt025-table-1_{year.replace('/', '-')}.csv"
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode("utf-8"))
+    return path
+
+
+def test_the_plugin_ships_its_data_and_licence():
+    assert sorted(p.name for p in DT025_DIR.iterdir()) == [f"dt025-table-1_{y.replace('/', '-')}.csv" for y in UK_YEARS]
+    assert DT025_DIR.parent == Path(hesa_plugin.__file__).parent / "data"  # not ../shared: in the repository
+    readme = " ".join((DT025_DIR.parent / "README.md").read_text(encoding="utf-8").split())
+    assert "Creative Commons Attribution 4.0" in readme and "DT025 Table 1" in readme
+    assert ATTRIBUTION in readme and hesa_plugin.ATTRIBUTION == ATTRIBUTION
+
+
+def test_one_row_per_provider_and_year_with_the_published_provider_counts(uk):
+    assert dict(uk.schema) == {
+        "ukprn": pl.String, "provider": pl.String, "academic_year": pl.String, "year_start": pl.Int64,
+        "technician_proxy": pl.Int64, "total_non_academic": pl.Int64, "total_staff": pl.Int64, "rounded_to": pl.Int64,
+        "hesa_status": pl.String, "nation": pl.String, "region": pl.String,
+    }
+    per_year = dict(uk.group_by("academic_year").len().iter_rows())
+    assert per_year == dict(zip(UK_YEARS, [164, 163, 164, 165, 166, 196, 213, 216, 223, 227]))
+    assert not uk.select("ukprn", "academic_year").is_duplicated().any()
+    assert uk["ukprn"].str.contains(r"^\d{8}$").all() and "Total" not in uk["provider"]
+    assert not uk["provider"].str.ends_with("*").any()
+
+
+def test_imperial_and_essex_have_a_proxy_every_year(uk):
+    for ukprn in (IMPERIAL, ESSEX):
+        rows = uk.filter(ukprn=ukprn).sort("year_start")
+        assert rows["academic_year"].to_list() == UK_YEARS
+        assert rows["technician_proxy"].null_count() == 0 and set(rows["hesa_status"]) == {"reported"}
+    # 2014-15 line 83: "10003270","Imperial College of Science, Technology and Medicine",... non-academic
+    #   "Associate professional occupations " 745, Total non-academic staff "3,790", Total "8,135"
+    assert {k: v for k, v in row(uk, IMPERIAL, "2014/15").items() if k != "nation" and k != "region"} == {
+        "ukprn": IMPERIAL, "provider": "Imperial College of Science, Technology and Medicine",
+        "academic_year": "2014/15", "year_start": 2014, "technician_proxy": 745, "total_non_academic": 3790,
+        "total_staff": 8135, "rounded_to": 5, "hesa_status": "reported"}
+    # 2023-24 line 102: proxy "1,070", non-academic "4,385", Total "8,925" (thousands separators)
+    assert [row(uk, IMPERIAL, "2023/24")[c] for c in ("technician_proxy", "total_non_academic", "total_staff")] == [
+        1070, 4385, 8925]
+    # 2014-15 line 66 and 2023-24 line 82: "The University of Essex", proxy 265 and 295
+    assert row(uk, ESSEX, "2014/15")["technician_proxy"] == 265
+    assert row(uk, ESSEX, "2023/24")["technician_proxy"] == 295
+
+
+def test_an_opted_out_provider_is_not_reported_never_zero_or_dropped(uk):
+    york = uk.filter(ukprn=YORK).sort("year_start")
+    assert york["academic_year"].to_list() == UK_YEARS and set(york["provider"]) == {"The University of York"}
+    before, after = york.filter(pl.col("year_start") < 2019), york.filter(pl.col("year_start") >= 2019)
+    assert set(before["hesa_status"]) == {"reported"} and before["technician_proxy"].null_count() == 0
+    # 2018-19 line 182: proxy 650, non-academic "2,435", Total "4,370"; 2019-20 line 212: "The University of York*"
+    assert [row(uk, YORK, "2018/19")[c] for c in ("technician_proxy", "total_non_academic", "total_staff")] == [
+        650, 2435, 4370]
+    assert set(after["hesa_status"]) == {"not reported"}
+    for column in ("technician_proxy", "total_non_academic", "total_staff"):
+        assert after[column].null_count() == 5, column
+    # Status and null figures go together, and the README's counts of opted-out providers hold.
+    not_reported = uk.filter(hesa_status="not reported")
+    assert not_reported.select(pl.col("technician_proxy", "total_non_academic", "total_staff").null_count()).row(0) \
+        == (not_reported.height,) * 3
+    assert uk.filter(hesa_status="reported")["total_staff"].null_count() == 0
+    counts = dict(not_reported.group_by("academic_year").len().iter_rows())
+    assert counts == dict(zip(UK_YEARS[5:], [65, 83, 86, 97, 102]))
+    assert set(uk["hesa_status"]) == {"reported", "not reported"}
+
+
+def test_figures_are_rounded_and_nested(uk):
+    for column in ("technician_proxy", "total_non_academic", "total_staff"):
+        assert (uk[column].drop_nulls() % 5 == 0).all(), column
+    reported = uk.filter(hesa_status="reported")
+    assert (reported["technician_proxy"] <= reported["total_non_academic"]).all()
+    assert (reported["total_non_academic"] <= reported["total_staff"]).all()
+
+
+def test_both_soc3_labels_are_read(tmp_path, uk):
+    lines = dt025_lines("2018/19")
+    assert '"Associate professional occupations "' in lines[15]  # the 2025 release's label, every file
+    lines[15] = lines[15].replace('"Associate professional occupations "',
+                                  '"Associate professional and technical occupations "')  # the older label
+    older = load_hesa(write_dt025(tmp_path, "2018/19", lines), places=SCOTLAND_PATH)
+    assert older.equals(uk.filter(academic_year="2018/19"))
+
+
+def test_dt025_and_the_scottish_extract_agree_where_they_overlap(uk, table):
+    # The evidence for one source of truth: all 18 providers x 8 years, every figure and name equal.
+    scottish = pl.col("ukprn").is_in(table["ukprn"].unique().to_list())
+    overlap = uk.filter(scottish & pl.col("year_start").is_between(2014, 2021))
+    assert overlap.height == table.height == 18 * 8
+    assert overlap.select(table.columns).sort("ukprn", "year_start").equals(table.sort("ukprn", "year_start"))
+    assert set(uk.filter(scottish)["nation"]) == {"Scotland"}
+    assert uk.filter(~scottish)["nation"].null_count() == uk.height - 18 * 10
+
+
+def test_sector_table_covers_every_uk_year():
+    sector = load_hesa_sector()
+    assert sector["academic_year"].to_list() == UK_YEARS and set(sector["provider"]) == {"Total"}
+    # 2014-15 line 181: ,"Total",... proxy "45,830", non-academic "205,500", Total "403,835"
+    first = sector.row(0, named=True)
+    assert (first["technician_proxy"], first["total_non_academic"], first["total_staff"], first["hesa_status"]) == (
+        45830, 205500, 403835, "reported")
+    # From 2019/20 HESA's own row is blank: the figures are the sums of the providers that reported.
+    uk = load_hesa()
+    for r in sector.filter(pl.col("year_start") >= 2019).iter_rows(named=True):
+        year = uk.filter(academic_year=r["academic_year"])
+        assert r["hesa_status"] == "sum of reported providers"
+        assert r["technician_proxy"] == year["technician_proxy"].sum()
+        assert (r["providers"], r["providers_not_reported"]) == (
+            year.height, year.filter(hesa_status="not reported").height)
+
+
+def edited(lines: list[str], index: int, field: int, value: str) -> list[str]:
+    """``lines`` with field ``field`` of line ``index`` (0-based) set to ``value``, quoted as HESA does."""
+    fields = next(csv.reader([lines[index]]))
+    fields[field] = value
+    return [*lines[:index], ",".join(f'"{f}"' for f in fields), *lines[index + 1:]]
+
+
+# Lines of dt025-table-1_2018-19.csv: 11 ",Mode of employment,All ", 16 header, 17 Aberdeen, 18 Abertay
+# (non-academic total "285" in column 17), 19 Aberystwyth ("1,185" in column 17), 21 Anglia Ruskin.
+@pytest.mark.parametrize("edit, line, message", [
+    (lambda ls: ls[:15] + ls[16:], 16, r"a provider row before any header row"),
+    (lambda ls: ["name,email", "A,a@example.ac.uk"], 2, r"no header row .* not HESA DT025 Table 1"),
+    (lambda ls: edited(ls, 18, 16, "1.185"), 19, r"'Total non-academic staff, column 17' is '1\.185'"),
+    (lambda ls: edited(ls, 20, 9, "n/a"), 21, r"'Associate professional occupations, column 10' is 'n/a'"),
+    (lambda ls: edited(ls, 17, 1, "Abertay University*"), 18, r"marked '\*'.*but has non-academic figures"),
+    (lambda ls: edited(ls, 17, 16, ""), 18, r"blank but not all, or without the '\*'"),
+    (lambda ls: [*ls[:10], ls[10].replace("All", "Full-time"), *ls[11:]], 11, r"filtered to Mode of employment"),
+    (lambda ls: [*ls[:17], ls[16], *ls[17:]], 18, r"second row for 'The University of Aberdeen'.*line 17"),
+])
+def test_a_malformed_file_is_refused_naming_file_and_line(tmp_path, edit, line, message):
+    path = write_dt025(tmp_path, "2018/19", edit(dt025_lines("2018/19")))
+    with pytest.raises(HesaFormatError, match=message) as caught:
+        load_hesa(path)
+    assert caught.value.path == path and caught.value.line == line
+    assert str(caught.value).startswith(f"{path}, line {line}: ")
+
+
+def test_a_year_twice_or_in_the_wrong_file_is_refused(tmp_path):
+    lines = dt025_lines("2018/19")
+    write_dt025(tmp_path, "2018/19", lines)
+    (tmp_path / "dt025-table-1_2018-19 (copy).csv").write_text("\n".join(lines), encoding="utf-8")
+    with pytest.raises(HesaFormatError, match=r"a second file for 2018/19"):
+        load_hesa(tmp_path)
+    (tmp_path / "other").mkdir()
+    wrong = write_dt025(tmp_path / "other", "2019/20", lines)
+    with pytest.raises(HesaFormatError, match=r"line 12: the file holds 2018/19 but its name says 2019/20"):
+        load_hesa(wrong)
+
+
+def test_plugin_is_registered_and_serves_both_tables(uk):
     plugin = Registry.from_entry_points().get("hesa")
     assert plugin.info.formats == ["csv"] and plugin.info.signatories is None
     assert not plugin.reads_returns  # a reference plugin: no detect/parse
     tables = plugin.reference_tables()
-    assert tables["hesa_staff"]().equals(table)
-    assert tables["hesa_staff_sector"]().height == 8
-
+    assert tables["hesa_staff"]().equals(uk)
+    assert tables["hesa_staff_sector"]().height == 10

@@ -1,8 +1,9 @@
 """The HESA reference plugin.
 
-Provides one reference table, ``hesa_staff`` (see :mod:`plugins.hesa.reader`): HESA staff
-headcounts per provider and academic year, with the SOC major group 3 technician proxy. It reads no
-returns, so it implements only ``techbench_plugin_info`` and ``techbench_reference_tables``.
+Provides two reference tables (see :mod:`plugins.hesa.reader`): ``hesa_staff``, HESA staff
+headcounts of every UK provider per academic year with the SOC major group 3 technician proxy and
+whether the provider reported its non-academic staff; ``hesa_staff_sector``, the UK per year. It
+reads no returns, so it implements only ``techbench_plugin_info`` and ``techbench_reference_tables``.
 
 Wherever figures from it are shown, show :data:`ATTRIBUTION` with them (CC BY 4.0).
 """
@@ -19,11 +20,12 @@ __all__ = ["ATTRIBUTION", "INFO", "LICENCE", "techbench_plugin_info", "techbench
 
 INFO = PluginInfo(
     name="hesa",
-    version="1.0.0",
+    version="2.0.0",
     description=(
-        "HESA Staff open data (Table 1) for the 18 Scottish providers, 2014/15 to 2021/22, as the "
-        "'hesa_staff' reference table: non-academic staff in SOC major group 3 (a technician "
-        "proxy, not a technician count), all non-academic staff and all staff, rounded to 5. "
+        "HESA open data DT025 Table 1 for every UK provider, 2014/15 to 2023/24, as the 'hesa_staff' "
+        "reference table: non-academic staff in SOC major group 3 (a technician proxy, not a technician "
+        "count), all non-academic staff and all staff, rounded to 5, or 'not reported' where a provider "
+        "opted out of the non-academic return. "
         + ATTRIBUTION
     ),
     formats=["csv"],

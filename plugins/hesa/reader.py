@@ -1,334 +1,140 @@
-"""Read the HESA staff open-data extract into techbench's ``hesa_staff`` reference table.
+"""The HESA reference tables, ``hesa_staff`` and ``hesa_staff_sector``, for every UK provider.
 
-The source is HESA Staff open data Table 1 ("HE staff by HE provider and activity standard
-occupational classification"), one row per provider x year x mode x marker combination x SOC
-group. The table this module builds has one row per provider and academic year:
+Source of the figures: HESA DT025 Table 1, one file per academic year, 2014/15 to 2023/24
+(``data/dt025_table1/``, read by :mod:`plugins.hesa.dt025`). The Scottish long extract the plugin
+also ships publishes the same figures for its 18 providers and 8 years (checked cell by cell in
+``tests/test_hesa.py``), so DT025 is the one source of figures; the extract adds only what DT025
+lacks, the nation and region of its providers (DT025 Table 1 as published has no "Country of HE
+provider" or "Region of HE provider" column: they are filters, set to "All").
+
+``hesa_staff``: one row per provider and academic year in which it is in DT025.
 
 ========================  ==========================================================================
 column                    meaning
 ========================  ==========================================================================
 ``ukprn``                 8-digit UK Provider Reference Number (str)
-``provider``              provider name as HESA published it that year (str)
+``provider``              provider name as HESA published it that year, without the ``*`` (str)
 ``academic_year``         "2018/19" (str)
 ``year_start``            2018 (Int64)
-``technician_proxy``      non-academic staff in SOC major group 3, "Associate professional and
-                          technical occupations", headcount (Int64, null if not published)
-``total_non_academic``    all non-academic staff, headcount (Int64, null if not published)
-``total_staff``           all staff excluding atypical staff, headcount (Int64, null if not
-                          published)
+``technician_proxy``      non-academic staff in SOC major group 3 ("Associate professional (and
+                          technical) occupations"), headcount (Int64; null when not reported)
+``total_non_academic``    all non-academic staff, headcount (Int64; null when not reported)
+``total_staff``           all staff, academic and non-academic, excluding atypical staff,
+                          headcount (Int64; null when not reported: HESA leaves it blank too)
 ``rounded_to``            5: HESA rounds every count to the nearest 5 (Int64)
+``hesa_status``           "reported", or "not reported": the provider opted out of the
+                          non-academic staff return that year (England and Northern Ireland, from
+                          2019/20; ``*`` in DT025). Its three figures are then null, never 0, and
+                          the row is kept (str)
+``nation``                "Scotland" for the providers of the Scottish extract, else null: not
+                          known from DT025 (str)
+``region``                HESA's "Region of HE provider" where the extract gives it, else null (str)
 ========================  ==========================================================================
 
-Which raw rows feed each figure is in :data:`SELECTION`; see ``plugins/hesa/README.md`` for why.
-Each figure is exactly one published cell (never a sum of rounded cells), so it carries HESA's
-rounding and nothing more. A figure HESA left empty stays null, never 0.
-
-The sector "Total" row (empty UKPRN) is kept out of the provider table; :func:`load_hesa_sector`
-returns it on its own (``hesa_staff_sector``). HESA left that row's non-academic figures and its
-"Total" empty for 2019/20 to 2021/22, whereas every provider figure is published, so summing the
-providers is the complete (if rounding-noisy) sector figure.
+``hesa_staff_sector``: one row per academic year, the same columns (``ukprn``, ``nation``,
+``region`` null; ``provider`` "Total") plus ``providers`` (providers in DT025 that year) and
+``providers_not_reported``. Where HESA published its own UK total row (2014/15 to 2018/19) the
+figures are HESA's and ``hesa_status`` is "reported". From 2019/20 HESA left the non-academic
+cells and the total of that row blank, because opted-out providers are missing from them; the
+figures are then the sums over the providers that reported (each rounded to 5, so the sum carries
+up to 2.5 per provider of rounding) and ``hesa_status`` is "sum of reported providers": a floor
+of the UK figure, not the UK figure. Never mix the two kinds of year into one trend line unmarked.
 """
 
 from __future__ import annotations
 
-import csv
-import re
 from pathlib import Path
 
 import polars as pl
 
-DATA_DIR = Path(__file__).resolve().parent / "data"
-DEFAULT_PATH = DATA_DIR / "hesa_staff_scotland_2014-15_to_2021-22.csv"
+from plugins.hesa.common import ATTRIBUTION, DATA_DIR, LICENCE, ROUNDED_TO, SOC3_LABELS, HesaFormatError
+from plugins.hesa.dt025 import NOT_REPORTED, REPORTED, SECTOR_ROW_NAME, read_dt025
+from plugins.hesa.long_extract import SCOTLAND_PATH, provider_places
 
-#: Text to show wherever figures from this table appear (CC BY 4.0 attribution required by HESA).
-ATTRIBUTION = (
-    "Contains HESA Data: Copyright Higher Education Statistics Agency Limited. HESA cannot accept "
-    "responsibility for any inferences or conclusions derived by third parties from its data."
-)
-LICENCE = "Creative Commons Attribution 4.0 (CC BY 4.0)"
+__all__ = [
+    "ATTRIBUTION", "DT025_DIR", "HesaFormatError", "LICENCE", "NOT_REPORTED", "OUTPUT_SCHEMA", "REPORTED",
+    "ROUNDED_TO", "SCOTLAND_PATH", "SECTOR_SCHEMA", "SOC3_LABELS", "SUMMED", "dt025_files", "load_hesa",
+    "load_hesa_sector",
+]
 
-#: HESA rounds every published count to the nearest multiple of this.
-ROUNDED_TO = 5
-
-#: Columns of HESA Staff open data Table 1, as published (the first one after the byte-order mark).
-EXPECTED_COLUMNS = (
-    "UKPRN",
-    "HE Provider",
-    "Country of HE provider",
-    "Region of HE provider",
-    "Mode of employment",
-    "Atypical marker",
-    "Academic marker",
-    "Contract marker",
-    "Academic Year",
-    "Activity standard occupational classification",
-    "Number",
-)
-
-SECTOR_ROW_NAME = "Total"
-
-#: The one raw row (per provider and year) each figure is taken from. Labels are compared after
-#: trimming surrounding spaces, so "Associate professional and technical occupations " (HESA's
-#: label in the non-academic block, with a trailing space) matches.
-#:
-#: * Mode "All" only: Full-time + Part-time repeat the same staff (and differ from "All" by
-#:   rounding), so adding them to "All" would double count.
-#: * Contract marker "Non-academic" for the non-academic figures: the block with Contract marker
-#:   "All (excluding atypical)" repeats exactly the same non-academic cells (checked for every
-#:   cell of the 2014/15-2021/22 file), so only one of the two blocks may be used.
-#: * Atypical marker "Non-atypical": the file has no atypical non-academic staff at all; atypical
-#:   staff appear only as "Academic atypical", which is neither non-academic nor in "Total".
-SELECTION: dict[str, dict[str, str]] = {
-    "technician_proxy": {
-        "Mode of employment": "All",
-        "Atypical marker": "Non-atypical",
-        "Academic marker": "Non-academic",
-        "Contract marker": "Non-academic",
-        "Activity standard occupational classification": "Associate professional and technical occupations",
-    },
-    "total_non_academic": {
-        "Mode of employment": "All",
-        "Atypical marker": "Non-atypical",
-        "Academic marker": "Non-academic",
-        "Contract marker": "Non-academic",
-        "Activity standard occupational classification": "Total non-academic staff",
-    },
-    "total_staff": {
-        "Mode of employment": "All",
-        "Atypical marker": "Non-atypical",
-        "Academic marker": "All",
-        "Contract marker": "All (excluding atypical)",
-        "Activity standard occupational classification": "Total",
-    },
-}
+DT025_DIR = DATA_DIR / "dt025_table1"
+DT025_PATTERN = "dt025-table-1_*.csv"
+#: ``hesa_status`` of a sector year whose figures are sums over the providers that reported.
+SUMMED = "sum of reported providers"
 
 OUTPUT_SCHEMA = {
-    "ukprn": pl.String,
-    "provider": pl.String,
-    "academic_year": pl.String,
-    "year_start": pl.Int64,
-    "technician_proxy": pl.Int64,
-    "total_non_academic": pl.Int64,
-    "total_staff": pl.Int64,
-    "rounded_to": pl.Int64,
+    "ukprn": pl.String, "provider": pl.String, "academic_year": pl.String, "year_start": pl.Int64,
+    "technician_proxy": pl.Int64, "total_non_academic": pl.Int64, "total_staff": pl.Int64, "rounded_to": pl.Int64,
+    "hesa_status": pl.String, "nation": pl.String, "region": pl.String,
 }
-
-_YEAR = re.compile(r"^(\d{4})/(\d{2})$")
-_FIRST_DATA_LINE = 2  # line 1 is the header
-
-
-class HesaFormatError(ValueError):
-    """The HESA file is not the table techbench expects; the message names the file and line."""
-
-    def __init__(self, path: Path | str, line: int | None, problem: str) -> None:
-        self.path = Path(path)
-        self.line = line
-        self.problem = problem
-        where = f"{self.path}, line {line}" if line is not None else str(self.path)
-        super().__init__(f"{where}: {problem}")
+SECTOR_SCHEMA = {**OUTPUT_SCHEMA, "providers": pl.Int64, "providers_not_reported": pl.Int64}
+FIGURES = ("technician_proxy", "total_non_academic", "total_staff")
 
 
-def _check_header(path: Path) -> None:
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            header = next(csv.reader(handle), None)
-    except UnicodeDecodeError as exc:
-        raise HesaFormatError(path, None, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    if not header:
-        raise HesaFormatError(path, 1, "the file is empty; expected a header row with the HESA columns")
-    found = [name.strip() for name in header]
-    missing = [c for c in EXPECTED_COLUMNS if c not in found]
-    unexpected = [c for c in found if c not in EXPECTED_COLUMNS]
-    repeated = sorted({c for c in found if found.count(c) > 1})
-    if missing or unexpected or repeated:
-        parts = []
-        if missing:
-            parts.append("missing " + ", ".join(repr(c) for c in missing))
-        if unexpected:
-            parts.append("unexpected " + ", ".join(repr(c) for c in unexpected))
-        if repeated:
-            parts.append("repeated " + ", ".join(repr(c) for c in repeated))
-        raise HesaFormatError(
-            path,
-            1,
-            "the columns are not those of HESA Staff open data Table 1 (" + "; ".join(parts) + "). "
-            "Expected: " + ", ".join(EXPECTED_COLUMNS),
-        )
+def dt025_files(source: Path = DT025_DIR) -> list[Path]:
+    """The DT025 files of ``source``: itself if a file, else its ``dt025-table-1_*.csv``."""
+    source = Path(source)
+    if source.is_file():
+        return [source]
+    if not source.is_dir():
+        raise FileNotFoundError(f"{source}: no such file or folder of HESA DT025 Table 1 files")
+    files = sorted(source.glob(DT025_PATTERN))
+    if not files:
+        raise HesaFormatError(source, None, f"no HESA DT025 Table 1 files ({DT025_PATTERN}) in this folder")
+    return files
 
 
-def _ragged_line(path: Path) -> tuple[int, int] | None:
-    """(line, number of fields) of the first row without exactly one field per column, if any.
-    Only called once something is already wrong, so the slow csv-module scan costs nothing."""
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            reader = csv.reader(handle)
-            width = len(next(reader, []))
-            for fields in reader:
-                if fields and len(fields) != width:
-                    return reader.line_num, len(fields)
-    except (UnicodeDecodeError, csv.Error):
-        return None
-    return None
+def _rows(source: Path) -> pl.DataFrame:
+    """Every row of every file, with the file it came from; one file per academic year."""
+    frames = [read_dt025(path).with_columns(file=pl.lit(str(path))) for path in dt025_files(source)]
+    rows = pl.concat(frames)
+    per_year = rows.group_by("academic_year").agg(pl.col("file").unique().sort()).filter(pl.col("file").list.len() > 1)
+    if per_year.height:
+        year, files = per_year.row(0)
+        raise HesaFormatError(files[1], None, f"a second file for {year} (the first is {files[0]}); keep one")
+    return rows
 
 
-def _ragged_error(path: Path) -> HesaFormatError | None:
-    ragged = _ragged_line(path)
-    if ragged is None:
-        return None
-    line, fields = ragged
-    return HesaFormatError(path, line, f"the row has {fields} fields; expected {len(EXPECTED_COLUMNS)}")
-
-
-def _first_bad(frame: pl.DataFrame, bad: pl.Expr) -> dict | None:
-    rows = frame.filter(bad).head(1).to_dicts()
-    return rows[0] if rows else None
-
-
-def _read_raw(path: Path) -> pl.DataFrame:
-    _check_header(path)
-    try:
-        raw = pl.read_csv(path, infer_schema=False, encoding="utf8")
-    except (pl.exceptions.ComputeError, pl.exceptions.NoDataError) as exc:
-        raise _ragged_error(path) or HesaFormatError(path, None, f"not a readable CSV file: {exc}") from None
-    raw = raw.rename({c: c.lstrip("\ufeff").strip() for c in raw.columns})
-    return raw.select(
-        pl.int_range(_FIRST_DATA_LINE, pl.len() + _FIRST_DATA_LINE, dtype=pl.Int64).alias("line"),
-        *(pl.col(c).str.strip_chars().replace("", None).alias(c) for c in EXPECTED_COLUMNS),
-    )
-
-
-def _validate(path: Path, raw: pl.DataFrame) -> pl.DataFrame:
-    """Check every row and add the typed columns ``n`` (Int64) and ``year_start``."""
-    required = [c for c in EXPECTED_COLUMNS if c not in ("UKPRN", "Number")]
-    for column in required:
-        row = _first_bad(raw, pl.col(column).is_null())
-        if row:
-            raise _ragged_error(path) or HesaFormatError(path, row["line"], f"'{column}' is empty")
-
-    is_sector = pl.col("UKPRN").is_null() & (pl.col("HE Provider") == SECTOR_ROW_NAME)
-    row = _first_bad(raw, ~is_sector & ~pl.col("UKPRN").fill_null("").str.contains(r"^\d{8}$"))
-    if row:
-        raise HesaFormatError(
-            path, row["line"], f"UKPRN {row['UKPRN']!r} for {row['HE Provider']!r} is not an 8-digit number"
-        )
-
-    year = pl.col("Academic Year").str.extract_groups(_YEAR.pattern)
-    typed = raw.with_columns(
-        year_start=year.struct.field("1").cast(pl.Int64, strict=False),
-        _year_end=year.struct.field("2").cast(pl.Int64, strict=False),
-        n=pl.col("Number").cast(pl.Int64, strict=False),
-    )
-    row = _first_bad(
-        typed,
-        pl.col("year_start").is_null() | ((pl.col("year_start") + 1) % 100 != pl.col("_year_end")),
-    )
-    if row:
-        raise HesaFormatError(
-            path, row["line"], f"'Academic Year' is {row['Academic Year']!r}; expected a year like '2018/19'"
-        )
-    row = _first_bad(typed, pl.col("Number").is_not_null() & (pl.col("n").is_null() | (pl.col("n") < 0)))
-    if row:
-        raise HesaFormatError(
-            path, row["line"], f"'Number' is {row['Number']!r}; expected a whole number of staff or nothing"
-        )
-    row = _first_bad(typed, pl.col("n") % ROUNDED_TO != 0)
-    if row:
-        raise HesaFormatError(
-            path,
-            row["line"],
-            f"'Number' is {row['n']}, not a multiple of {ROUNDED_TO}: HESA open data is rounded to "
-            f"the nearest {ROUNDED_TO}, so this is not a HESA open-data file or it has been edited",
-        )
-    return typed.drop("_year_end")
-
-
-def _measure() -> pl.Expr:
-    """Name of the figure a raw row feeds (null for the rows not used)."""
-    expr = pl.lit(None, dtype=pl.String)
-    for name, where in reversed(SELECTION.items()):
-        condition = pl.all_horizontal(pl.col(column) == value for column, value in where.items())
-        expr = pl.when(condition).then(pl.lit(name)).otherwise(expr)
-    return expr
-
-
-def _table(path: Path, rows: pl.DataFrame) -> pl.DataFrame:
-    """One row per (UKPRN, provider, year) of ``rows`` with the figures of :data:`SELECTION`."""
-    # The sector row has no UKPRN; a placeholder keeps joins and pivots simple.
-    rows = rows.with_columns(pl.col("UKPRN").fill_null(""))
-    key = ["UKPRN", "HE Provider", "Academic Year"]
-    picked = rows.with_columns(measure=_measure()).filter(pl.col("measure").is_not_null())
-
-    repeated = (
-        picked.group_by([*key, "measure"])
-        .agg(pl.col("line").sort(), pl.len().alias("count"))
-        .filter(pl.col("count") > 1)
-        .sort(pl.col("line").list.get(1))
-        .head(1)
-        .to_dicts()
-    )
-    if repeated:
-        r = repeated[0]
-        raise HesaFormatError(
-            path,
-            r["line"][1],
-            f"{r['HE Provider']} {r['Academic Year']}: a second row for {r['measure']} "
-            f"(first on line {r['line'][0]}); each figure must be published once",
-        )
-
-    everyone = rows.select(key).unique()
-    present = picked.select([*key, "measure"]).unique()
-    for name, where in SELECTION.items():
-        have = present.filter(pl.col("measure") == name).select(key)
-        gap = everyone.join(have, on=key, how="anti").sort(key).head(1).to_dicts()
-        if gap:
-            g = gap[0]
-            wanted = ", ".join(f"{c} = {v!r}" for c, v in where.items())
-            raise HesaFormatError(
-                path,
-                None,
-                f"{g['HE Provider']} (UKPRN {g['UKPRN'] or 'none'}) {g['Academic Year']}: no row for "
-                f"{name} ({wanted}); a figure HESA did not publish must still have its row, with an "
-                "empty Number",
-            )
-
-    if picked.is_empty():
-        return pl.DataFrame(schema=OUTPUT_SCHEMA)
+def load_hesa(source: Path = DT025_DIR, places: Path | None = SCOTLAND_PATH) -> pl.DataFrame:
+    """The ``hesa_staff`` table (columns in the module docstring) from the DT025 files in ``source``
+    (a folder, or one file), with nation and region from the long extract ``places`` (None: null).
+    Raises :class:`HesaFormatError` naming the file and line of anything not as HESA publishes it."""
+    providers = _rows(source).filter(pl.col("ukprn").is_not_null())
+    if places is None:
+        located = providers.with_columns(nation=pl.lit(None, pl.String), region=pl.lit(None, pl.String))
+    else:
+        located = providers.join(provider_places(places), on="ukprn", how="left")
     return (
-        picked.pivot(on="measure", index=key, values="n", aggregate_function=None)
-        .rename({"UKPRN": "ukprn", "HE Provider": "provider", "Academic Year": "academic_year"})
-        .with_columns(
-            ukprn=pl.col("ukprn").replace("", None),
-            year_start=pl.col("academic_year").str.slice(0, 4).cast(pl.Int64),
-            rounded_to=pl.lit(ROUNDED_TO, dtype=pl.Int64),
-        )
+        located.with_columns(rounded_to=pl.lit(ROUNDED_TO, pl.Int64))
         .select(pl.col(name).cast(dtype) for name, dtype in OUTPUT_SCHEMA.items())
-        .sort("ukprn", "year_start", nulls_last=True)
+        .sort("ukprn", "year_start")
     )
 
 
-def _load(path: Path) -> pl.DataFrame:
-    path = Path(path)
-    return _validate(path, _read_raw(path))
-
-
-def load_hesa(path: Path = DEFAULT_PATH) -> pl.DataFrame:
-    """The ``hesa_staff`` reference table: one row per provider and academic year.
-
-    The sector "Total" row is not included (see :func:`load_hesa_sector`). Raises
-    :class:`HesaFormatError` (naming the file and, where there is one, the line) if the file is
-    not HESA Staff open data Table 1 as expected, and ``FileNotFoundError`` if it is missing.
-    """
-    rows = _load(path)
-    providers = rows.filter(pl.col("UKPRN").is_not_null())
-    if providers.is_empty():
-        raise HesaFormatError(path, None, "no provider rows (only a sector total, or no data at all)")
-    return _table(Path(path), providers)
-
-
-def load_hesa_sector(path: Path = DEFAULT_PATH) -> pl.DataFrame:
-    """The ``hesa_staff_sector`` reference table: HESA's own sector "Total" row, one row per
-    academic year, same columns as :func:`load_hesa` with ``ukprn`` null and ``provider``
-    "Total". HESA left its non-academic figures and ``total_staff`` empty for 2019/20 to 2021/22;
-    they are null here (not 0). Empty if the file has no "Total" row."""
-    rows = _load(path)
-    return _table(Path(path), rows.filter(pl.col("UKPRN").is_null()))
+def load_hesa_sector(source: Path = DT025_DIR) -> pl.DataFrame:
+    """The ``hesa_staff_sector`` table: one row per academic year; how its figures are made where
+    HESA's own total is blank is in the module docstring."""
+    rows = _rows(source)
+    reported = pl.col("hesa_status") == REPORTED
+    sums = (
+        rows.filter(pl.col("ukprn").is_not_null())
+        .group_by("academic_year", "year_start")
+        .agg(
+            providers=pl.len(),
+            providers_not_reported=(pl.col("hesa_status") == NOT_REPORTED).sum(),
+            **{f"_sum_{f}": pl.col(f).filter(reported).sum() for f in FIGURES},
+        )
+    )
+    hesa = rows.filter(pl.col("ukprn").is_null()).select("academic_year", *FIGURES)
+    published = pl.col("total_non_academic").is_not_null()
+    return (
+        sums.join(hesa, on="academic_year", how="left")
+        .with_columns(
+            ukprn=pl.lit(None, pl.String), provider=pl.lit(SECTOR_ROW_NAME), rounded_to=pl.lit(ROUNDED_TO, pl.Int64),
+            nation=pl.lit(None, pl.String), region=pl.lit(None, pl.String),
+            hesa_status=pl.when(published).then(pl.lit(REPORTED)).otherwise(pl.lit(SUMMED)),
+            **{f: pl.when(published).then(pl.col(f)).otherwise(pl.col(f"_sum_{f}")) for f in FIGURES},
+        )
+        .select(pl.col(name).cast(dtype) for name, dtype in SECTOR_SCHEMA.items())
+        .sort("year_start")
+    )
