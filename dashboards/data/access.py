@@ -7,7 +7,6 @@ asks the account store again, so a disabled account loses access while a session
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 import polars as pl
@@ -47,12 +46,10 @@ class Viewer:
             raise Denied("You do not have access to this submission: reviewers see the submissions assigned "
                          "to them, institutions their own.")
 
-    def visible(self, submission_ids: Iterable[str]) -> list[str]:
-        return self.store.visible_submissions(self.user, submission_ids)
-
     def open_rows(self, rows: pl.DataFrame) -> pl.DataFrame:
         """The rows of ``rows`` whose ``submission_id`` this viewer may open."""
-        return rows.filter(pl.col("submission_id").is_in(self.visible(rows["submission_id"].unique().to_list())))
+        allowed = self.store.visible_submissions(self.user, rows["submission_id"].unique().to_list())
+        return rows.filter(pl.col("submission_id").is_in(allowed))
 
     def can_see_signatory(self, slug: str) -> bool:
         return self.store.can_see_signatory(self.user, slug)
