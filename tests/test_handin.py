@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import pytest
@@ -86,3 +87,27 @@ def test_the_parse_context_names_the_signatory_as_the_register_does(paths):
     assert (made.stage, made.received) == (2, dt.date(2024, 5, 1))
     assert context.parse_context("nobody-knows", 1, names).signatory_name is None
     assert context.signatory_names(paths.home / "missing.csv") == {}
+
+
+def test_ingest_and_status_on_the_command_line_use_the_same_path(paths):
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+
+    runner = CliRunner()
+    home = ["--home", str(paths.home)]
+    checked = runner.invoke(app, ["ingest", "--check", "--signatory", "imperial", "--stage", "1", *home,
+                                  str(BLANK), str(NORTHGATE)], env={"COLUMNS": "200"})
+    assert checked.exit_code == 1
+    assert f"{BLANK}: not landed: the check found errors" in checked.stderr
+    assert "table 1, row 3, column 2" in checked.stderr  # the report says where, before anything lands
+    assert f"{NORTHGATE}: landed as" in checked.stdout
+    unchecked = runner.invoke(app, ["ingest", "--signatory", "imperial", "--stage", "1", "--received", "2025-03-01",
+                                    *home, str(BLANK)])
+    assert unchecked.exit_code == 0 and f"{BLANK}: landed as" in unchecked.stdout
+    listed = runner.invoke(app, ["status", "--json", *home])
+    assert listed.exit_code == 0
+    rows = json.loads(listed.stdout)
+    assert [(r["original_name"], r["state"]) for r in rows] == [(BLANK.name, submit.WAITING),
+                                                                (NORTHGATE.name, submit.WAITING)]
+    assert runner.invoke(app, ["status", "--signatory", "essex", "--json", *home]).stdout.strip() == "[]"

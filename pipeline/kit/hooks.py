@@ -141,8 +141,10 @@ class PluginSpec:
         """Add commands to the ``techbench`` command line: ``cli`` is its ``typer.Typer``; add
         ``@cli.command()`` functions or ``cli.add_typer(group, name=...)``.
 
-        Called at every start of the command line, so import heavy libraries inside the commands,
-        not at module level."""
+        Called when the command typed is not one of techbench's own, or when the command list is
+        shown; import heavy libraries inside the commands, not at module level. A hook that raises,
+        or a command name already taken, is left out with one warning line on stderr; built-in
+        commands cannot be replaced."""
 
 
 def locate(fields: Mapping[str, str] | None, pointer: str | None) -> str:

@@ -6,5 +6,6 @@ See README.md in this folder for the mapping language. The parts:
 * ``reader``   - reading a workbook through a mapping (``'Sheet'!C7`` locations);
 * ``writer``   - writing a return in a mapping's layout (with openpyxl);
 * ``plugin``   - the techbench hooks, and ``mapping_problems()`` for the CLI to print;
-* ``synthetic`` - the synthetic returns behind the samples; ``python -m plugins.mapped_workbook``.
+* ``synthetic`` - the synthetic returns behind the samples;
+* ``commands`` - ``techbench mapping check|example|read|samples``, added through the command hook.
 """
