@@ -28,7 +28,8 @@ def _good_rows(con) -> None:
              NULL, [], 'hr_export', TRUE, NULL),
             ('gamma', 'Gamma College', 'other', 'Wales', '10000003', DATE '2020-01-01', '2020',
              NULL, [], 'faculty_workbook', TRUE, NULL);
-        INSERT INTO hesa_reference VALUES
+        INSERT INTO hesa_reference (ukprn, provider, academic_year, year_start, technician_proxy, total_non_academic,
+                                    total_staff, rounded_to) VALUES
             ('10000001', 'University of Alpha', '2021/22', 2021, 415, 2000, 5000, 5),
             ('10000001', 'University of Alpha', '2022/23', 2022, NULL, 2005, 5010, 5);
         INSERT INTO submissions (submission_id, sha256, signatory, stage, file, received_at, size, status,

@@ -41,6 +41,9 @@ CREATE TABLE IF NOT EXISTS hesa_reference (
     ukprn VARCHAR NOT NULL, provider VARCHAR NOT NULL, academic_year VARCHAR NOT NULL, year_start INTEGER NOT NULL,
     technician_proxy BIGINT, total_non_academic BIGINT, total_staff BIGINT, rounded_to INTEGER,
     PRIMARY KEY (ukprn, academic_year));
+ALTER TABLE hesa_reference ADD COLUMN IF NOT EXISTS hesa_status VARCHAR;
+ALTER TABLE hesa_reference ADD COLUMN IF NOT EXISTS nation VARCHAR;
+ALTER TABLE hesa_reference ADD COLUMN IF NOT EXISTS region VARCHAR;
 CREATE TABLE IF NOT EXISTS submissions (
     submission_id VARCHAR PRIMARY KEY, sha256 VARCHAR NOT NULL, signatory VARCHAR NOT NULL, stage INTEGER NOT NULL,
     file VARCHAR NOT NULL, original_name VARCHAR, sender VARCHAR, received_at TIMESTAMPTZ NOT NULL,

@@ -53,13 +53,16 @@ def _slug(name: str) -> str:
 
 
 def _hesa_providers(registry: Registry) -> dict[str, tuple[str, tuple[tuple[int, int], ...]]]:
-    """UKPRN -> (provider name, ((year start, proxy), ...)) from the HESA plugin, if installed."""
+    """UKPRN -> (provider name, ((year start, proxy), ...)) of the Scottish providers in the HESA
+    plugin's table, if installed (the table covers the UK; only Scottish rows name their nation)."""
     try:
         table = registry.get("hesa").reference_tables()["hesa_staff"]()
     except Exception:
         return {}
     out: dict[str, tuple[str, list]] = {}
     for row in table.iter_rows(named=True):
+        if row.get("nation", Nation.SCOTLAND.value) != Nation.SCOTLAND.value:
+            continue
         name, years = out.setdefault(row["ukprn"], (row["provider"], []))
         if row["technician_proxy"] is not None:
             years.append((row["year_start"], row["technician_proxy"]))
