@@ -197,7 +197,7 @@ def _returns(rows: list[tuple[str, int, dt.date | None, int | None]]) -> pl.Data
 HESA_SIGNATORIES = _signatories(
     [("edinburgh", D(2017, 5, 1), "2017 founders"), ("institute", D(2018, 1, 1), "2018"),
      ("english", D(2018, 1, 1), "2018"), ("eden", D(2017, 5, 1), "2017 founders")],
-    ukprn={"edinburgh": "10007790", "english": "10007774", "eden": "10007790"},
+    ukprn={"edinburgh": "10007790", "english": "10099999", "eden": "10007790"},
 )
 
 
@@ -208,7 +208,7 @@ def test_reconcile_on_the_real_hesa_extract():
         ("edinburgh", 3, D(2010, 5, 1), 1600),    # 2009/10: outside the extract
         ("edinburgh", 4, D(2019, 8, 1), 500),     # first day of 2019/20, proxy 1740: 0.287
         ("institute", 1, D(2019, 3, 1), 120),     # no UKPRN
-        ("english", 1, D(2019, 3, 1), 800),       # a UKPRN the (Scottish) extract does not have
+        ("english", 1, D(2019, 3, 1), 800),       # a UKPRN HESA's table does not have
         ("eden", 1, None, 1600),                  # undated
         ("eden", 2, D(2019, 3, 1), None),         # no headcount
     ])
