@@ -32,7 +32,7 @@ class SubmissionId(NamedTuple):
 
 
 def is_slug(text: str | None) -> bool:
-    return bool(text) and SLUG_RE.match(text) is not None
+    return isinstance(text, str) and SLUG_RE.match(text) is not None
 
 
 def submission_id(signatory: str, stage: int, sha256: str) -> str:

@@ -111,3 +111,15 @@ def test_ingest_and_status_on_the_command_line_use_the_same_path(paths):
     assert [(r["original_name"], r["state"]) for r in rows] == [(BLANK.name, submit.WAITING),
                                                                 (NORTHGATE.name, submit.WAITING)]
     assert runner.invoke(app, ["status", "--signatory", "essex", "--json", *home]).stdout.strip() == "[]"
+
+
+def test_submission_ids_are_made_and_read_in_one_place():
+    from pipeline import ids
+
+    sha = "a" * 64
+    made = ids.submission_id("imperial", 3, sha)
+    assert made == f"imperial|3|{sha}" and ids.parse_submission_id(made) == ("imperial", 3, sha)
+    assert ids.submission_signatory(made) == "imperial" and ids.submission_stage(made) == "3"
+    for bad in ("imperial|3|short", f"Imperial|3|{sha}", f"imperial|x|{sha}", f"../x|1|{sha}", "", f"imperial|3|{sha}|x"):
+        assert ids.parse_submission_id(bad) is None, bad
+    assert ids.is_slug("queen-mary") and not any(ids.is_slug(s) for s in ("", "Queen", "-x", "a/b", None, "a" * 61))

@@ -94,12 +94,6 @@ def test_a_table_running_over_pages_is_one_table_with_its_cut_rows_rejoined(pdfs
     assert [c.text for c in areas.rows[7]][:2] == ["Total", "125"]
 
 
-def test_reading_a_pdf_return_takes_little_time(pdfs):
-    start = time.perf_counter()
-    pdf.read(pdfs[HARTMOOR].read_bytes())
-    assert time.perf_counter() - start < 10
-
-
 # --- refused ------------------------------------------------------------------------------------
 
 def test_a_scanned_pdf_without_text_is_refused_with_what_to_send():
@@ -136,14 +130,12 @@ def test_a_pdf_bomb_is_refused_in_little_memory_and_time():
                         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
                         b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(bomb) + bomb + b"\nendstream"])
     tracemalloc.start()
-    start = time.perf_counter()
     try:
         assert refused(data).issue.rule == "file.zip_limits"
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
     assert peak < 20 * MB, peak
-    assert time.perf_counter() - start < 10
 
 
 @pytest.mark.parametrize("data", [b"%PDF-1.7\n garbage", b"%PDF-", b"%PDF-1.4\n" + bytes(range(256)) * 10])

@@ -99,7 +99,6 @@ def test_the_table_covers_every_distinct_text_of_the_real_plans():
     counts: dict[str, int] = {}
     for key in seen:
         counts[EXPECTED[key][0]] = counts.get(EXPECTED[key][0], 0) + 1
-    print("real plan texts by category:", dict(sorted(counts.items())))
     assert "unread" not in counts
 
 

@@ -15,14 +15,14 @@ import sqlite3
 from collections.abc import Iterable
 
 from dashboards.accounts.database import AccountError, Database, User, normalise_username, now_text
-from pipeline.ids import SUBMISSION_RE, submission_signatory
+from pipeline.ids import parse_submission_id, submission_signatory
 
 
 class Assignments(Database):
     def assign(self, username: str, submission_id: str) -> bool:
         """Give a reviewer a submission; ``False`` if they had it already."""
         name = normalise_username(username)
-        if not SUBMISSION_RE.match(submission_id):
+        if parse_submission_id(submission_id) is None:
             raise AccountError(f"{submission_id!r} is not a submission id (signatory|stage|sha256)")
         with self._write() as con:
             row = con.execute("SELECT role, signatory, disabled FROM users WHERE username = ?", (name,)).fetchone()

@@ -21,7 +21,7 @@ from dashboards.accounts.database import (
     now_text,
     user_from_row,
 )
-from pipeline.ids import ROLES, SLUG_RE
+from pipeline.ids import ROLES, is_slug
 
 MIN_PASSWORD_LENGTH = 10
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._@+-]{1,63}$")
@@ -40,7 +40,7 @@ def check_new_user(username: str, role: str, signatory: str | None = None) -> st
         raise AccountError("an institution account needs the signatory it belongs to (--signatory SLUG)")
     if role == "steering" and signatory:
         raise AccountError("a steering account sees every signatory and is not bound to one: leave out the signatory")
-    if signatory is not None and not SLUG_RE.match(signatory):
+    if signatory is not None and not is_slug(signatory):
         raise AccountError(f"signatory {signatory!r} is not a slug (lowercase letters, digits and hyphens)")
     return name
 

@@ -30,16 +30,19 @@ if uploaded is not None:
     with st.spinner("Checking the file…"):
         result = data.check_upload(viewer, uploaded.name, uploaded.getvalue(), stage)
     report = result.report
-    if report.ok:
+    if result.landed is not None:
         st.success(f"**{ui.plain(uploaded.name)} is valid** and has been handed in for stage {stage} "
                    f"(read by the “{ui.plain(report.plugin)}” plugin"
                    + (f"; {len(report.warnings)} warning(s) to look at" if report.warnings else "") + ").",
                    icon=":material/task_alt:")
-        if result.landed is not None and not result.landed.new:
+        if not result.landed.new:
             st.info("This exact file was handed in before for this stage: it is the same submission.")
-    else:
+    elif report.errors:
         st.error(f"**{ui.plain(uploaded.name)} was not handed in**: {len(report.errors)} error(s) to correct "
                  "(each with its place in the file below), then upload it again.", icon=":material/error:")
+    else:
+        st.error(f"**{ui.plain(uploaded.name)} was not handed in**: {ui.plain(result.refused)}",
+                 icon=":material/error:")
     if report.return_ is not None:
         r = report.return_
         st.caption(f"What was read: {ui.plain(r.signatory_name or 'no institution name')}; "
@@ -47,7 +50,7 @@ if uploaded is not None:
                    f"{len(r.technicians.areas)} areas; {len(r.registrations)} registers; {len(r.initiatives_since)} "
                    f"initiatives since signing; {len(r.action_plan)} actions in the plan.")
     ui.issues_table(data.issues_frame(report.issues))
-    if report.ok and st.button("Upload another file"):
+    if result.landed is not None and st.button("Upload another file"):
         st.session_state["upload_generation"] = generation + 1
         st.rerun()
 

@@ -16,7 +16,7 @@ import re
 from dataclasses import asdict, dataclass
 from pathlib import Path, PurePath
 
-from pipeline.ids import MAX_STAGE, SLUG_RE, STAGES
+from pipeline.ids import MAX_STAGE, STAGES, is_slug
 from pipeline.kit.intake import Limits, read_source
 from pipeline.kit.hooks import SourceFile
 
@@ -57,7 +57,7 @@ def write_atomically(path: Path, data: bytes) -> None:
 
 def land_source(source: SourceFile, signatory: str, stage: int, landing: Path, sender: str,
                 now: dt.datetime | None = None) -> Landed:
-    if not SLUG_RE.match(signatory):
+    if not is_slug(signatory):
         raise LandingError(f"'{signatory}' is not a signatory slug (lowercase letters, digits, hyphens)")
     if stage not in STAGES:
         raise LandingError(f"stage must be 1 to {MAX_STAGE}, not {stage}")
