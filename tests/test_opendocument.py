@@ -6,7 +6,6 @@ The .ods/.odt files are the repository's samples converted by LibreOffice (tests
 from __future__ import annotations
 
 import io
-import time
 import zipfile
 from pathlib import Path
 

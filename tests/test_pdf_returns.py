@@ -5,7 +5,6 @@ bombs, scans, not PDFs at all) are refused plainly, before pdfplumber parses the
 from __future__ import annotations
 
 import io
-import time
 import tracemalloc
 import zlib
 from pathlib import Path
