@@ -123,3 +123,17 @@ def test_submission_ids_are_made_and_read_in_one_place():
     for bad in ("imperial|3|short", f"Imperial|3|{sha}", f"imperial|x|{sha}", f"../x|1|{sha}", "", f"imperial|3|{sha}|x"):
         assert ids.parse_submission_id(bad) is None, bad
     assert ids.is_slug("queen-mary") and not any(ids.is_slug(s) for s in ("", "Queen", "-x", "a/b", None, "a" * 61))
+
+
+def test_the_audit_trail_keeps_every_change_in_order_and_survives_a_torn_line(paths):
+    from pipeline import audit
+
+    audit.record(paths, "steer", "signatory.add", "york", {"name": "University of York"})
+    audit.record(paths, "steer", "extension.grant", "essex", {"stage": 3, "reason": "flood"})
+    with (paths.home / audit.FILE_NAME).open("a") as fh:
+        fh.write('{"at": "2026-')  # a crash mid-write
+    audit.record(paths, "ops", "signatory.correct", "york", {"ukprn": ["", "10007167"]})
+    assert [(e.actor, e.action, e.subject) for e in audit.entries(paths)] == [
+        ("steer", "signatory.add", "york"), ("steer", "extension.grant", "essex"), ("ops", "signatory.correct", "york")]
+    assert [e.action for e in audit.entries(paths, subject="york")] == ["signatory.add", "signatory.correct"]
+    assert [e.subject for e in audit.entries(paths, action_prefix="extension.")] == ["essex"]
