@@ -11,6 +11,11 @@ technicians) or changes (per cent, difference of rates); ``"share"`` values are 
 per cent (0–100; a yes/no check is 100 or 0, so its average over a group is the share of
 signatories meeting it); ``"score"`` values are bounded scores; ``"days"`` are differences between
 dates.
+
+``hesa`` marks a metric computed with HESA's published figures (DT025 Table 1, matched to the
+return's academic year by :mod:`pipeline.benchmarks.hesa_reconciliation`): it carries HESA's
+attribution wherever shown, and a peer's value is withheld, since with HESA's public table it
+would say who the peer is. ``disclosure`` states each metric's rule in words.
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ class MetricDef:
     fields: tuple[str, ...]    # canonical return fields used (JSON pointers)
     headline: bool = False     # one of the few shown first on dashboards
     kind: str = "rate"         # "count" | "rate" | "share" | "score" | "days"
+    hesa: bool = False         # computed with HESA figures: attribution shown, peers' values withheld
 
     def __post_init__(self) -> None:
         if not _ID.match(self.id):
@@ -49,6 +55,17 @@ class MetricDef:
                 raise ValueError(f"metric {self.id}: {attr} is empty")
         if not self.fields or not all(f.startswith("/") for f in self.fields):
             raise ValueError(f"metric {self.id}: fields must be JSON pointers")
+
+    @property
+    def disclosure(self) -> str:
+        """The disclosure rule applied to this metric outside the steering group, in words."""
+        if self.hesa:
+            return ("A peer's value is withheld (with HESA's public table it would identify the peer); an "
+                    "institution sees its own; group figures need at least 5 signatories.")
+        if self.kind == "count":
+            return ("A peer's value is rounded to the nearest 5 (1-4 shown as \"<5\"); an institution sees its "
+                    "own exactly; group figures need at least 5 signatories.")
+        return "Values shown as computed; group figures need at least 5 signatories."
 
 
 def theme_key(theme: Theme) -> str:
@@ -206,6 +223,27 @@ def _catalogue() -> tuple[MetricDef, ...]:
         "there is no deadline or no submission date.",
         "days", "higher", ("/submission_date", "/stage"), headline=True, kind="days"))
 
+    # --- against HESA's published figures ----------------------------------------------
+    hesa_null = ("null when the reconciliation flag says why: no UKPRN, no submission date, year not "
+                 "published, not in HESA that year, not reported (opted out in <year>), or no declared headcount")
+    add(MetricDef(
+        "technicians_per_100_staff", "Technicians per 100 staff (HESA total)",
+        "How many technicians the return declares for every 100 staff of the provider, academic and "
+        "non-academic, as HESA counts them for the academic year of the return (or the latest year HESA "
+        "has published). Only where the provider reported its staff to HESA that year.",
+        f"100 × technicians.headcount / HESA total_staff (DT025 Table 1, all staff excluding atypical, "
+        f"rounded to 5 by HESA) for the provider's UKPRN and the HESA year of the reconciliation; "
+        f"{hesa_null}, or when total_staff is 0.",
+        "per 100 staff", "neither", (HEADCOUNT, "/submission_date"), kind="rate", hesa=True))
+    add(MetricDef(
+        "hesa_proxy_ratio", "Technicians declared against the HESA proxy",
+        "The return's technician headcount divided by HESA's technician proxy (non-academic staff in "
+        "associate professional (and technical) occupations) for the same provider and year: about 1 "
+        "when the two agree; between 0.67 and 1.5 is within the expected band.",
+        f"technicians.headcount / HESA technician_proxy, as the HESA reconciliation's ratio; {hesa_null}, "
+        "or when the proxy is 0.",
+        "ratio", "neither", (HEADCOUNT, "/submission_date"), kind="rate", hesa=True))
+
     # --- change since the previous stage -------------------------------------------------
     add(MetricDef(
         "headcount_change_pct", "Change in technicians since the previous stage",
@@ -232,3 +270,5 @@ if len(BY_ID) != len(CATALOGUE):  # pragma: no cover - a catalogue edit gone wro
     raise ValueError("duplicate metric ids in CATALOGUE")
 IDS: tuple[str, ...] = tuple(d.id for d in CATALOGUE)
 HEADLINE: tuple[str, ...] = tuple(d.id for d in CATALOGUE if d.headline)
+#: Metrics computed with HESA figures: attribution wherever shown; peers' values withheld.
+HESA_METRICS: frozenset[str] = frozenset(d.id for d in CATALOGUE if d.hesa)

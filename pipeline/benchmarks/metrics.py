@@ -3,13 +3,16 @@
 :func:`metric_values` aggregates each child table once per submission (``group_by``), joins the
 aggregates onto the returns, computes one column per metric, and unpivots to the long form every
 benchmark reads: ``signatory, stage, submission_id, metric, value``. The definitions, units and
-null rules are in :mod:`pipeline.benchmarks.catalogue`; this module computes exactly those.
+null rules are in :mod:`pipeline.benchmarks.catalogue`; this module computes exactly those. The
+HESA metrics take their figures from :func:`pipeline.benchmarks.hesa_reconciliation.reconcile`, so
+the year matched and the "not reported" rule are the reconciliation's.
 """
 
 from __future__ import annotations
 
 import polars as pl
 
+from pipeline.benchmarks import hesa_reconciliation
 from pipeline.benchmarks.catalogue import IDS, register_key, theme_key
 from pipeline.benchmarks.frames import Frames
 from pipeline.schema import CORE_THEMES, DatePrecision, Register, Theme
@@ -112,6 +115,16 @@ def _initiative_counts(frames: Frames) -> pl.DataFrame:
     )
 
 
+def _hesa_figures(frames: Frames) -> pl.DataFrame:
+    """Each return's HESA total staff and ratio, as the reconciliation matches them (its year rule,
+    its "not reported"): null wherever its flag is no band, so no metric is made from a missing figure."""
+    compared = pl.col("flag").is_in(hesa_reconciliation.BANDS)
+    return hesa_reconciliation.reconcile(frames.returns, frames.signatories, frames.hesa).select(
+        "signatory", "stage",
+        pl.when(compared).then(pl.col("total_staff")).cast(pl.Float64).alias("hesa_total_staff"),
+        pl.when(compared).then(pl.col("ratio")).alias("hesa_ratio"))
+
+
 def _deadlines(deadlines: pl.DataFrame | None) -> pl.DataFrame:
     if deadlines is None:
         return pl.DataFrame(schema=DEADLINE_SCHEMA)
@@ -138,6 +151,7 @@ def _wide(frames: Frames, deadlines: pl.DataFrame | None) -> pl.DataFrame:
         .join(registrations.lazy(), on="submission_id", how="left")
         .join(initiatives.lazy(), on="submission_id", how="left")
         .join(_deadlines(deadlines).lazy(), on=["signatory", "stage"], how="left")
+        .join(_hesa_figures(frames).lazy(), on=["signatory", "stage"], how="left")
         .with_columns(pl.col(counts).cast(pl.Float64).fill_null(0.0))
     )
 
@@ -165,6 +179,9 @@ def _wide(frames: Frames, deadlines: pl.DataFrame | None) -> pl.DataFrame:
         "voice_evidenced": voice,
         "both_signoffs": signed,
         "compliance_score": (url + voice + signed) / 3.0,
+        "technicians_per_100_staff": pl.when(pl.col("hesa_total_staff") > 0)
+                                       .then(100.0 * pl.col("headcount") / pl.col("hesa_total_staff")),
+        "hesa_proxy_ratio": pl.col("hesa_ratio"),
         "timeliness_days": (pl.col("due") - pl.col("submission_date")).dt.total_days().cast(pl.Float64),
     }
     wide = base.select(*KEYS, **{k: v.cast(pl.Float64) for k, v in metric.items()})
