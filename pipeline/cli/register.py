@@ -36,6 +36,6 @@ def signatories(
                   title=f"{len(rows)} signatories" + (" (synthetic)" if any(s.synthetic for s in rows) else ""))
     for s in rows:
         groups = ", ".join(filter(None, (s.mission_group, *s.peer_groups)))
-        table.add_row(s.slug, s.name, s.type.value, s.nation.value, s.ukprn or "", s.signed.isoformat(),
-                      s.cohort, groups, s.plugin)
+        table.add_row(s.slug, s.name, s.type.value, s.nation.value, s.ukprn or "", s.signed_text or "not stated",
+                      s.cohort or "", groups, s.plugin)
     Console().print(table)

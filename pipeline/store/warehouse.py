@@ -2,7 +2,7 @@
 
 Schema (documented for readers in docs/warehouse.md):
 
-- ``signatories``            the register in use
+- ``signatories``            the register in use (``signed`` null when no source states it)
 - ``hesa_reference``         the HESA technician proxy by provider and academic year
 - ``submissions``            every landed file, every version kept: accepted or rejected, with
                              ``is_latest_valid`` on the newest accepted one per signatory and stage
@@ -35,8 +35,14 @@ from pipeline.validation.validate import FileReport
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS signatories (
     slug VARCHAR PRIMARY KEY, name VARCHAR NOT NULL, type VARCHAR NOT NULL, nation VARCHAR NOT NULL,
-    ukprn VARCHAR, signed DATE NOT NULL, cohort VARCHAR NOT NULL, mission_group VARCHAR,
+    ukprn VARCHAR, signed DATE, cohort VARCHAR, mission_group VARCHAR,
     peer_groups VARCHAR[], plugin VARCHAR NOT NULL, synthetic BOOLEAN NOT NULL, source VARCHAR);
+ALTER TABLE signatories ALTER COLUMN signed DROP NOT NULL;
+ALTER TABLE signatories ALTER COLUMN cohort DROP NOT NULL;
+ALTER TABLE signatories ADD COLUMN IF NOT EXISTS signed_precision VARCHAR;  -- day, month or year
+ALTER TABLE signatories ADD COLUMN IF NOT EXISTS signed_as_stated VARCHAR;
+ALTER TABLE signatories ADD COLUMN IF NOT EXISTS region VARCHAR;
+ALTER TABLE signatories ADD COLUMN IF NOT EXISTS source_url VARCHAR;
 CREATE TABLE IF NOT EXISTS hesa_reference (
     ukprn VARCHAR NOT NULL, provider VARCHAR NOT NULL, academic_year VARCHAR NOT NULL, year_start INTEGER NOT NULL,
     technician_proxy BIGINT, total_non_academic BIGINT, total_staff BIGINT, rounded_to INTEGER,
