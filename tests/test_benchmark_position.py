@@ -94,6 +94,27 @@ def test_peer_groups_of_a_12_signatory_register():
     assert MIN_GROUP_SIZE == 5
 
 
+def test_nation_and_region_peer_groups_come_from_the_register():
+    # 6 in the North West (one written with spaces around), 4 in Scotland's "Central Belt" (too few),
+    # 2 English with a blank region and 1 with none: no region group for those three.
+    regions = ["North West"] * 5 + [" North West "] + ["Central Belt"] * 4 + ["", "  ", None]
+    nations = ["England"] * 6 + ["Scotland"] * 4 + ["England"] * 3
+    reg = pl.DataFrame({"slug": [f"r{i:02d}" for i in range(13)], "type": ["university"] * 13, "nation": nations,
+                        "region": regions, "mission_group": [None] * 13, "peer_groups": [[]] * 13},
+                       schema_overrides={"mission_group": pl.String, "peer_groups": pl.List(pl.String)})
+    groups, membership = peer_groups(reg, pl.DataFrame(schema={"signatory": pl.String, "headcount": pl.Int64}))
+    by_id = {g: (kind, label, n) for g, kind, label, n in groups.rows()}
+    assert by_id["nation:England"] == ("nation", "England", 9)
+    assert "nation:Scotland" not in by_id  # 4 members: never shown
+    assert by_id["region:North West"] == ("region", "North West", 6)
+    assert "region:Central Belt" not in by_id and not any(g in ("region:", "region:  ") for g in by_id)
+    assert members_of(membership, "region:North West") == [f"r{i:02d}" for i in range(6)]
+    assert [k for k in groups["kind"].unique(maintain_order=True)] == ["all", "type", "nation", "region"]
+    # a register without a region column (before the register gains it) simply has no region groups
+    groups, _ = peer_groups(reg.drop("region"), pl.DataFrame(schema={"signatory": pl.String, "headcount": pl.Int64}))
+    assert not groups.filter(pl.col("kind") == "region").height
+
+
 def test_size_bands_at_their_boundaries():
     assert [b[0] for b in SIZE_BANDS] == ["small", "medium", "large", "very large"]
     headcounts = [0, 1, 98, 99, 100, 101, 298, 299, 300, 301, 598, 599, 600, 601, 783, 5000, None, -1]

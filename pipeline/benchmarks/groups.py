@@ -2,11 +2,14 @@
 
 **In plain English.** Each signatory is compared with several groups of peers at once: all
 signatories; signatories of the same type (universities, research institutes, others); of the
-same nation; of a similar size (by its latest number of technicians: small, under 100; medium,
+same nation; of the same UK region; of a similar size (by its latest number of technicians: small, under 100; medium,
 100 to 299; large, 300 to 599; very large, 600 or more); of the same mission group (for example
 the Russell Group); and any custom peer group the steering group records for it in the register.
-A signatory whose return gives no headcount is in no size group. A group with fewer than 5
-members is never shown: its figures would be unstable, and could point at single institutions.
+A signatory whose return gives no headcount is in no size group. Nation and region come from the
+signatory register, not from HESA: HESA's staff tables (DT025 Table 1) have no nation or region
+column, so a signatory whose register row gives no region is in no region group. A group with
+fewer than 5 members is never shown: its figures would be unstable, and could point at single
+institutions.
 
 **Technically.** `peer_groups(signatories, headcounts)` returns `groups` (`group_id`, `kind`,
 `label`, `members`) and `membership` (`group_id`, `signatory`):
@@ -16,6 +19,7 @@ members is never shown: its figures would be unstable, and could point at single
 | all | `all` | All signatories |
 | type | `type:<type>` | Universities, Research institutes, Other signatories |
 | nation | `nation:<nation>` | England, Scotland, Wales, Northern Ireland, International |
+| region | `region:<region>` | the register's UK region, e.g. North West (none when blank) |
 | size | `size:<band>` | Small (under 100 technicians), Medium (100–299 …), Large (300–599 …), Very large (600 or more …) |
 | mission | `mission:<mission_group>` | the register's mission group, e.g. Russell Group |
 | custom | `custom:<name>` | each name in the register's `peer_groups` |
@@ -23,8 +27,9 @@ members is never shown: its figures would be unstable, and could point at single
 Size band by latest headcount h (one row per signatory, chosen by the caller): small 0 ≤ h < 100,
 medium 100 ≤ h < 300, large 300 ≤ h < 600, very large h ≥ 600 (each band includes its lower
 bound; `SIZE_BANDS`); a null, missing or negative headcount gives no size group. Custom group
-names are trimmed, and a name listed twice for one signatory counts once. A group with fewer
-than `MIN_GROUP_SIZE` = 5 members is left out of both `groups` and `membership`, so no benchmark
+names and regions are trimmed (a blank region, or a register without the column, is no region),
+and a name listed twice for one signatory counts once. A group with fewer than
+`MIN_GROUP_SIZE` = 5 members is left out of both `groups` and `membership`, so no benchmark
 is ever computed for it. This is a rule about a group's *members*; whether a group has enough
 *values* of a given measure is decided in the position step. Computed with polars expressions
 over the whole register (no loop over signatories or groups).
@@ -46,7 +51,7 @@ SIZE_BANDS: tuple[tuple[str, int, int | None, str], ...] = (
 )
 """Size bands by latest technician headcount; each band includes its lower bound."""
 
-KINDS: tuple[str, ...] = ("all", "type", "nation", "size", "mission", "custom")
+KINDS: tuple[str, ...] = ("all", "type", "nation", "region", "size", "mission", "custom")
 """The kinds of peer group, in the order they are listed."""
 
 ALL_LABEL = "All signatories"
@@ -81,8 +86,8 @@ def _labelled(values: pl.Expr, labels: dict[str, str]) -> pl.Expr:
 def peer_groups(signatories: pl.DataFrame, headcounts: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The reported peer groups and their members.
 
-    ``signatories``: the register (``Frames.signatories``: slug, type, nation, mission_group,
-    peer_groups, …). ``headcounts``: ``signatory``, ``headcount`` — the latest headcount, at most
+    ``signatories``: the register (``Frames.signatories``: slug, type, nation, region if the
+    register has it, mission_group, peer_groups, …). ``headcounts``: ``signatory``, ``headcount`` — the latest headcount, at most
     one row per signatory (a null headcount, or no row, means no size group).
 
     Returns ``(groups, membership)``: ``groups`` has ``group_id, kind, label, members`` in the
@@ -97,6 +102,8 @@ def peer_groups(signatories: pl.DataFrame, headcounts: pl.DataFrame) -> tuple[pl
         pl.col("slug").alias("signatory"),
         pl.col("type").cast(pl.String),
         pl.col("nation").cast(pl.String),
+        (pl.col("region") if "region" in signatories.columns else pl.lit(None)).cast(pl.String).str.strip_chars()
+        .alias("region"),
         pl.col("mission_group").cast(pl.String).str.strip_chars(),
         pl.col("peer_groups").cast(pl.List(pl.String)),
     )
@@ -129,6 +136,7 @@ def peer_groups(signatories: pl.DataFrame, headcounts: pl.DataFrame) -> tuple[pl
             part(sig.with_columns(pl.lit("all").alias("_all")), "all", "_all", pl.lit(ALL_LABEL), zero),
             part(sig, "type", "type", _labelled(pl.col("type"), TYPE_LABELS), zero),
             part(sig, "nation", "nation", _labelled(pl.col("nation"), NATION_LABELS), zero),
+            part(sig, "region", "region", pl.col("region"), zero),
             part(sizes, "size", "band", pl.col("band").replace_strict(band_labels, return_dtype=pl.String),
                  pl.col("band").replace_strict(band_order, return_dtype=pl.Int64)),
             part(sig, "mission", "mission_group", pl.col("mission_group"), zero),
