@@ -21,7 +21,8 @@ GAMMA_REJECTED = "gamma|1|ddd"
 def _good_rows(con) -> None:
     """A small, clean warehouse: alpha re-submitted stage 1, beta stage 2, gamma's file rejected."""
     con.execute("""
-        INSERT INTO signatories VALUES
+        INSERT INTO signatories (slug, name, type, nation, ukprn, signed, cohort, mission_group, peer_groups, plugin,
+                                 synthetic, source) VALUES
             ('alpha', 'University of Alpha', 'university', 'England', '10000001', DATE '2017-05-01', '2017 founders',
              NULL, ['north'], 'official_form', TRUE, NULL),
             ('beta', 'Beta Institute', 'research institute', 'Scotland', NULL, DATE '2019-03-01', '2019',
@@ -29,9 +30,9 @@ def _good_rows(con) -> None:
             ('gamma', 'Gamma College', 'other', 'Wales', '10000003', DATE '2020-01-01', '2020',
              NULL, [], 'faculty_workbook', TRUE, NULL);
         INSERT INTO hesa_reference (ukprn, provider, academic_year, year_start, technician_proxy, total_non_academic,
-                                    total_staff, rounded_to) VALUES
-            ('10000001', 'University of Alpha', '2021/22', 2021, 415, 2000, 5000, 5),
-            ('10000001', 'University of Alpha', '2022/23', 2022, NULL, 2005, 5010, 5);
+                                    total_staff, rounded_to, hesa_status) VALUES
+            ('10000001', 'University of Alpha', '2021/22', 2021, 415, 2000, 5000, 5, 'reported'),
+            ('10000001', 'University of Alpha', '2022/23', 2022, NULL, NULL, NULL, 5, 'not reported');
         INSERT INTO submissions (submission_id, sha256, signatory, stage, file, received_at, size, status,
                                  errors, warnings, processed_at, run_id) VALUES
             ('alpha|1|aaa', 'aaa', 'alpha', 1, 'a1.docx', TIMESTAMPTZ '2024-01-01 10:00+00', 10, 'accepted', 0, 1, now(), 'r1'),
@@ -170,6 +171,30 @@ def test_orphan_child_rows_and_bad_reference_data_are_reported(tmp_path):
     assert nation.examples == [{"nation": "Atlantis", "slug": "beta"}]
     hesa = _failure(report, "hesa_reference", "expect_column_values_to_be_in_set", "technician_proxy_remainder")
     assert hesa.examples[0]["academic_year"] == "2021/22"
+
+
+def test_hesa_figures_are_empty_exactly_when_not_reported(tmp_path):
+    """An opted-out provider's figures are never 0 or filled in, a reporting one's never missing, and the
+    status is one of the two: each break is named with its row."""
+    con = connect(tmp_path / "w.duckdb")
+    _good_rows(con)
+    con.execute("""
+        UPDATE hesa_reference SET total_staff = 0 WHERE academic_year = '2022/23';
+        INSERT INTO hesa_reference (ukprn, provider, academic_year, year_start, technician_proxy, total_non_academic,
+                                    total_staff, rounded_to, hesa_status) VALUES
+            ('10000003', 'Gamma College', '2021/22', 2021, NULL, 900, 1500, 5, 'reported'),
+            ('10000003', 'Gamma College', '2022/23', 2022, 100, 900, 1500, 5, 'opted out');
+    """)
+
+    report = run_quality_suite(con, tmp_path / "out")
+
+    both = _failure(report, "hesa_reference", "expect_column_values_to_be_in_set", "figures_null_iff_not_reported")
+    rows = {(e["ukprn"], e["academic_year"]) for e in both.examples}
+    assert ("10000001", "2022/23") in rows  # "not reported" with a figure (0): caught
+    assert ("10000003", "2021/22") in rows  # "reported" without its technician proxy: caught
+    status = _failure(report, "hesa_reference", "expect_column_values_to_be_in_set", "hesa_status")
+    assert status.examples == [{"hesa_status": "opted out", "ukprn": "10000003", "academic_year": "2022/23"}]
+    assert {name for name, _ in report.failures} == {"hesa_reference"}
 
 
 def test_empty_warehouse_is_checked_without_error(tmp_path):

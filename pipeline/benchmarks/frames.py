@@ -16,7 +16,7 @@ LATEST = "submission_id IN (SELECT submission_id FROM submissions WHERE is_lates
 
 @dataclass
 class Frames:
-    signatories: pl.DataFrame    # slug, name, type, nation, ukprn, signed, cohort, mission_group, peer_groups, plugin, synthetic
+    signatories: pl.DataFrame    # slug, name, type, nation, region (once the register has it), ukprn, signed, cohort, mission_group, peer_groups, plugin, synthetic
     submissions: pl.DataFrame    # submission_id, signatory, stage, status, received_at, is_latest_valid
     returns: pl.DataFrame        # one row per latest valid (signatory, stage): see warehouse.returns
     areas: pl.DataFrame          # submission_id, ordinal, name, headcount, fte
@@ -24,7 +24,8 @@ class Frames:
     metrics: pl.DataFrame        # submission_id, ordinal, name, count (other counted measures)
     initiatives: pl.DataFrame    # submission_id, ordinal, phase, theme, text
     actions: pl.DataFrame        # submission_id, ordinal, theme, action, owner, due_precision, due_end, due_text, evidence, status
-    hesa: pl.DataFrame           # ukprn, provider, academic_year, year_start, technician_proxy, total_non_academic, total_staff
+    hesa: pl.DataFrame           # ukprn, provider, academic_year, year_start, technician_proxy, total_non_academic,
+                                 # total_staff, rounded_to, hesa_status, nation, region (plugins.hesa.reader)
 
 
 def load_frames(con: duckdb.DuckDBPyConnection) -> Frames:

@@ -26,6 +26,8 @@ ACCEPTED, REJECTED = "accepted", "rejected"
 INITIATIVE_PHASES = ("before", "since")
 #: HESA open data rounds every count to the nearest 5 (``plugins/hesa``: ``ROUNDED_TO``).
 HESA_ROUNDING = 5
+#: ``hesa_reference.hesa_status``: the provider returned its non-academic staff that year, or opted out.
+HESA_REPORTED, HESA_NOT_REPORTED = "reported", "not reported"
 #: A plausible headcount of technicians for one signatory.
 MIN_HEADCOUNT, MAX_HEADCOUNT = 1, 100_000
 
@@ -79,7 +81,12 @@ TABLES: tuple[Table, ...] = (
         FROM issues i LEFT JOIN submissions s USING (submission_id)""", ("submission_id", "ordinal")),
     Table("signatories", "SELECT slug, name, type, nation, ukprn FROM signatories", ("slug",)),
     Table("hesa_reference", f"""
-        SELECT ukprn, academic_year, technician_proxy, technician_proxy % {HESA_ROUNDING} AS technician_proxy_remainder
+        SELECT ukprn, academic_year, hesa_status, technician_proxy, total_non_academic, total_staff,
+               technician_proxy % {HESA_ROUNDING} AS technician_proxy_remainder,
+               CASE WHEN hesa_status = '{HESA_NOT_REPORTED}'
+                    THEN technician_proxy IS NULL AND total_non_academic IS NULL AND total_staff IS NULL
+                    ELSE technician_proxy IS NOT NULL AND total_non_academic IS NOT NULL AND total_staff IS NOT NULL
+               END AS figures_null_iff_not_reported
         FROM hesa_reference""", ("ukprn", "academic_year")),
 )
 
@@ -163,6 +170,14 @@ def suites(gxe, Column) -> dict[str, list]:  # noqa: N803 - GX's class, passed i
                 description=f"The technician proxy is a multiple of {HESA_ROUNDING} (HESA rounds to "
                             f"{HESA_ROUNDING}), or empty: the column is its remainder."),
             gxe.ExpectColumnValuesToBeBetween(column="technician_proxy", min_value=0),
+            gxe.ExpectColumnValuesToNotBeNull(column="hesa_status", description="Every HESA row says whether the "
+                                              "provider reported its non-academic staff that year."),
+            gxe.ExpectColumnValuesToBeInSet(column="hesa_status", value_set=[HESA_REPORTED, HESA_NOT_REPORTED]),
+            gxe.ExpectColumnValuesToBeInSet(
+                column="figures_null_iff_not_reported", value_set=[True],
+                description=f"The technician proxy, non-academic total and staff total are all empty exactly when "
+                            f"the row is \"{HESA_NOT_REPORTED}\" (never 0 for an opted-out provider, never missing "
+                            f"for one that reported): the column compares the two."),
         ],
     }
 
