@@ -199,8 +199,26 @@ def signatory_history(snap: Snapshot, viewer: Viewer, slug: str) -> pl.DataFrame
 
 
 def hesa_rows(snap: Snapshot, viewer: Viewer, slug: str) -> pl.DataFrame:
-    rows = snap.query("""SELECT b.submission_id, h.stage, h.academic_year, h.declared, h.hesa_proxy, h.ratio, h.flag
+    """The signatory's HESA reconciliation, one row per stage open to the viewer, with technicians per
+    100 staff (the catalogue metric, null where HESA's total is not reported for the year)."""
+    rows = snap.query("""SELECT b.submission_id, h.stage, h.academic_year, h.declared, h.hesa_proxy, h.total_staff,
+                                v.value AS per_100_staff, h.ratio, h.flag, h.note
                          FROM bench_hesa_reconciliation h
                          JOIN submissions b ON b.signatory = h.signatory AND b.stage = h.stage AND b.is_latest_valid
+                         LEFT JOIN bench_metric_values v ON v.submission_id = b.submission_id
+                                                        AND v.metric = 'technicians_per_100_staff'
                          WHERE h.signatory = ? ORDER BY h.stage""", (slug,))
     return viewer.open_rows(rows).drop("submission_id")
+
+
+def hesa_reading(row: dict) -> str:
+    """One line for a reconciliation row: "HESA: not reported (opted out in 2022/23)" where HESA has
+    no figures, else the HESA year, proxy and ratio (and technicians per 100 staff where known)."""
+    if row["hesa_proxy"] is None:  # not reported, no UKPRN, year not published, not in HESA, undated
+        return f"HESA: {row['flag']}"
+    parts = [f"HESA {row['academic_year']}: technician proxy {row['hesa_proxy']:,}",
+             f"{row['declared']:,} declared, ratio {row['ratio']:.2f} ({row['flag']})" if row["ratio"] is not None
+             else str(row["flag"])]
+    if row.get("per_100_staff") is not None:
+        parts.append(f"{row['per_100_staff']:.1f} technicians per 100 staff (HESA total {row['total_staff']:,})")
+    return "; ".join(parts)

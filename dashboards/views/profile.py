@@ -9,7 +9,10 @@ import polars as pl
 import streamlit as st
 
 from dashboards import charts, data, ui
+from dashboards.data.sector import hesa_reading
 from dashboards.session import open_view, stop_if_denied
+from pipeline.benchmarks.catalogue import HESA_METRICS
+from pipeline.benchmarks.hesa_reconciliation import ATTRIBUTION as HESA_ATTRIBUTION
 
 frame = open_view("profile")
 viewer, snap = frame.viewer, frame.snap
@@ -58,6 +61,8 @@ with tabs[0]:
         one = positions.filter(pl.col("metric") == metric)
         st.altair_chart(charts.positions(one.drop_nulls("median"), one["unit"][0]), width="stretch")
         st.dataframe(ui.positions_table(positions), hide_index=True, width="stretch")
+        if positions["metric"].is_in(sorted(HESA_METRICS)).any():
+            st.caption(ui.plain(HESA_ATTRIBUTION))
 
 with tabs[1]:
     values = data.signatory_history(snap, viewer, slug)
@@ -71,6 +76,8 @@ with tabs[1]:
         st.dataframe(values.pivot("stage", index="metric_name", values="value", sort_columns=True)
                      .rename(lambda c: c if c == "metric_name" else f"Stage {c}").rename({"metric_name": "Metric"}),
                      hide_index=True, width="stretch")
+        if values["metric"].is_in(sorted(HESA_METRICS)).any():
+            st.caption(ui.plain(HESA_ATTRIBUTION))
 
 with tabs[2]:
     if subs.is_empty():
@@ -99,11 +106,20 @@ with tabs[3]:
 with tabs[4]:
     hesa = data.hesa_rows(snap, viewer, slug)
     if hesa.is_empty():
-        st.info("No HESA comparison: the signatory is not in the HESA extract, or no accepted return is open to you.")
+        st.info("No HESA comparison: no accepted return of this signatory is open to you.")
     else:
+        latest_hesa = hesa.row(-1, named=True)
+        st.markdown(f"**Stage {latest_hesa['stage']}** · {ui.plain(hesa_reading(latest_hesa))}")
+        if latest_hesa["note"]:
+            st.caption(ui.plain(latest_hesa["note"]))
         st.dataframe(hesa, hide_index=True, width="stretch", column_config={
             "stage": "Stage", "academic_year": "HESA year", "declared": "Technicians declared",
-            "hesa_proxy": "HESA technician proxy", "ratio": st.column_config.NumberColumn("Ratio", format="%.2f"),
-            "flag": "Reading"})
-        st.caption("The HESA proxy counts technical and related staff in the provider's HESA staff return for the "
-                   "academic year of the submission; a ratio far from 1 suggests a different definition of technician.")
+            "hesa_proxy": "HESA technician proxy", "total_staff": "HESA total staff",
+            "per_100_staff": st.column_config.NumberColumn("Technicians per 100 staff", format="%.1f"),
+            "ratio": st.column_config.NumberColumn("Ratio", format="%.2f"), "flag": "Reading", "note": "Note"})
+        st.caption("The HESA proxy counts non-academic staff in associate professional (and technical) occupations "
+                   "in the provider's HESA staff return (DT025 Table 1) for the academic year of the submission, or "
+                   "the latest year HESA has published; a ratio far from 1 suggests a different definition of "
+                   "technician. \"Not reported\" means the provider opted out of HESA's non-academic staff return "
+                   "that year: there is no HESA figure, not a zero.")
+    st.caption(ui.plain(HESA_ATTRIBUTION))

@@ -28,6 +28,12 @@ international way (2024-03-31). The header row is bold.
   cells formatted ``yyyy-mm-dd``, datetimes ``yyyy-mm-dd hh:mm:ss`` (aware ones converted to UTC,
   since Excel has no time zones). Header row bold and frozen; column widths from the longest value
   (capped). ``to_xlsx`` takes one frame or ``{sheet name: frame}``.
+- HESA attribution: a frame holding HESA figures (a column of ``HESA_COLUMNS``, or rows of a
+  metric computed from them, ``catalogue.HESA_METRICS``) carries HESA's attribution
+  (``hesa_reconciliation.ATTRIBUTION``, required by its CC BY 4.0 licence): in CSV as a first line
+  ``# Contains HESA Data: …`` before the header, as HESA's own files carry their notes (read it
+  back with ``comment_prefix="#"``); in XLSX as a last sheet, "Attribution". Nothing is added
+  to other exports.
 - Files are written to ``<path>.part`` and renamed into place, so that a watcher never sees half a
   file. Apply ``disclosure.disclose`` *before* exporting for anyone but the steering group.
 """
@@ -47,17 +53,32 @@ from typing import IO
 
 import polars as pl
 
+from pipeline.benchmarks.catalogue import HESA_METRICS
+from pipeline.benchmarks.hesa_reconciliation import ATTRIBUTION
+
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "\0", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 _FORMULA_RE = r"^[=+\-@\t\r\n\x00\uff1d\uff0b\uff0d\uff20]"  # the same characters, for polars
 EXCEL_MAX_CHARS = 32_767
 EXCEL_MAX_DIGITS = 15
 MAX_COLUMN_WIDTH = 60
 _SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
+#: Columns that hold HESA's published figures; a frame with any of them carries the attribution.
+HESA_COLUMNS = frozenset({"hesa_proxy", "technician_proxy", "total_non_academic", "total_staff"})
+ATTRIBUTION_SHEET = "Attribution"
 
 
 def neutralise(value: str) -> str:
     """``value`` with a leading apostrophe if a spreadsheet could read it as a formula."""
     return "'" + value if value.startswith(FORMULA_START) else value
+
+
+def hesa_attribution(frame: pl.DataFrame) -> str | None:
+    """HESA's attribution if ``frame`` holds a HESA figure (see the module notes), else None."""
+    if HESA_COLUMNS & set(frame.columns):
+        return ATTRIBUTION
+    if "metric" in frame.columns and frame["metric"].cast(pl.String).is_in(sorted(HESA_METRICS)).any():
+        return ATTRIBUTION
+    return None
 
 
 def _flatten(frame: pl.DataFrame) -> pl.DataFrame:
@@ -96,6 +117,8 @@ def _safe_csv_frame(frame: pl.DataFrame) -> pl.DataFrame:
 def to_bytes_csv(frame: pl.DataFrame, *, bom: bool = False) -> bytes:
     """The frame as safe CSV (UTF-8), for downloads."""
     data = _safe_csv_frame(frame).write_csv(date_format="%Y-%m-%d", null_value="").encode("utf-8")
+    if (note := hesa_attribution(frame)) is not None:
+        data = pl.DataFrame({"#": [f"# {note}"]}).write_csv(include_header=False).encode("utf-8") + data
     return (b"\xef\xbb\xbf" + data) if bom else data
 
 
@@ -204,6 +227,11 @@ def to_bytes_xlsx(frame: pl.DataFrame | Mapping[str, pl.DataFrame], *, sheet: st
     wb = Workbook(write_only=True)
     for title, f in zip(_sheet_names(list(frames)), frames.values()):
         _write_sheet(wb, title, f)
+    notes = {note for f in frames.values() if (note := hesa_attribution(f)) is not None}
+    if notes:
+        title = _sheet_names([*frames, ATTRIBUTION_SHEET])[-1]
+        _write_sheet(wb, title, pl.DataFrame({"source": ["HESA open data, DT025 Table 1"],
+                                              "attribution": sorted(notes)}))
     if not frames:
         wb.create_sheet(title=sheet)
     buffer = io.BytesIO()

@@ -46,7 +46,9 @@ def render() -> str:
     for m in CATALOGUE:
         out += ["", f"### {m.name} (`{m.id}`)", "", f"**In plain English.** {m.definition}", "",
                 f"**Technically.** {m.formula} Unit: {m.unit}; {DIRECTION[m.direction]}. "
-                f"Fields: {', '.join(f'`{f}`' for f in m.fields)}."]
+                f"Fields: {', '.join(f'`{f}`' for f in m.fields)}.", "",
+                f"**Disclosure.** {m.disclosure}"
+                + (f" Computed with HESA figures: {hesa_reconciliation.ATTRIBUTION}" if m.hesa else "")]
     out += ["", "## Methods"]
     for title, modules in METHODS:
         out += ["", f"### {title}"]
