@@ -14,10 +14,11 @@ import fcntl
 import io
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from pipeline import audit
 from pipeline.settings import Paths
-from pipeline.signatories import (COLUMNS, Problem, RegisterError, Signatory, parse_register_lines, read_text,
+from pipeline.signatories import (COLUMNS, Problem, RegisterError, Signatory, read_register_lines, read_text,
                                   row_problems, write_rows)
 from pipeline.ukprn import ukprn_problem, ukprn_problems
 
@@ -34,19 +35,20 @@ class ChangeRejected(Exception):
         super().__init__("; ".join(f"{c}: {m}" if c else m for c, m in problems.items()))
 
 
-def check_text(text: str, name: str) -> tuple[list[tuple[int, Signatory]], list[Problem]]:
+def check_text(text: str) -> tuple[list[tuple[int, Signatory]], list[Problem]]:
     """Every problem in a register's text, the file's own and its UKPRNs', each with its line."""
+    rows, problems = read_register_lines(text)
+    return rows, sorted(problems + ukprn_problems(rows), key=lambda p: (p.line or 0))
+
+
+def check_register(path: Path) -> tuple[list[Signatory], list[str]]:
+    """The register at ``path`` (its readable rows) and each of its problems as text
+    ('<file>, line N, column 'c': ...'); unreadable: no rows and one problem."""
     try:
-        rows = parse_register_lines(text, name)
+        text = read_text(path)
     except RegisterError as exc:
-        return [], exc.found
-    return rows, ukprn_problems(rows)
-
-
-def check_register(paths: Paths) -> tuple[list[Signatory], list[str]]:
-    """The register in use and each of its problems as text ('<file>, line N, column 'c': ...')."""
-    path = paths.register
-    rows, problems = check_text(read_text(path), str(path))
+        return [], exc.problems
+    rows, problems = check_text(text)
     return [s for _, s in rows], [p.text(str(path)) for p in problems]
 
 

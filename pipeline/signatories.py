@@ -159,12 +159,13 @@ class Signatory(BaseModel):
 @dataclass(frozen=True)
 class Problem:
     """One problem in a register: its line (1 is the header), its column when it has one."""
-    line: int
+    line: int | None  # None: the whole file (it cannot be read)
     column: str | None
     message: str
 
     def text(self, name: str) -> str:
-        return f"{name}, line {self.line}" + (f", column '{self.column}'" if self.column else "") + f": {self.message}"
+        return (name + (f", line {self.line}" if self.line else "") + (f", column '{self.column}'" if self.column else "")
+                + f": {self.message}")
 
 
 class RegisterError(Exception):
@@ -192,14 +193,14 @@ def row_problems(values: dict[str, str], line: int) -> tuple[Signatory | None, l
         return None, problems
 
 
-def parse_register_lines(text: str, name: str = "register") -> list[tuple[int, Signatory]]:
-    """Each signatory with the line it is on; raises :class:`RegisterError` listing every problem."""
+def read_register_lines(text: str) -> tuple[list[tuple[int, Signatory]], list[Problem]]:
+    """The rows that are right, each with its line, and every problem; a wrong header: no rows."""
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     header = reader.fieldnames or []
     problems = [Problem(1, None, f"missing column '{c}'") for c in REQUIRED_COLUMNS if c not in header]
     problems += [Problem(1, None, f"unknown column '{c}'") for c in header if c not in COLUMNS]
     if problems:
-        raise RegisterError(name, problems)
+        return [], problems
     found: list[tuple[int, Signatory]] = []
     seen: dict[str, int] = {}
     for row in reader:
@@ -215,6 +216,12 @@ def parse_register_lines(text: str, name: str = "register") -> list[tuple[int, S
             continue
         seen[signatory.slug] = line
         found.append((line, signatory))
+    return found, problems
+
+
+def parse_register_lines(text: str, name: str = "register") -> list[tuple[int, Signatory]]:
+    """Each signatory with the line it is on; raises :class:`RegisterError` listing every problem."""
+    found, problems = read_register_lines(text)
     if problems:
         raise RegisterError(name, problems)
     return found
@@ -228,7 +235,7 @@ def read_text(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise RegisterError(str(path), [Problem(0, None, f"cannot be read ({exc})")]) from None
+        raise RegisterError(str(path), [Problem(None, None, f"cannot be read ({exc})")]) from None
 
 
 def registered_name(path: Path, slug: str) -> str | None:
