@@ -16,13 +16,23 @@ import typer
 from pipeline.cli.common import HomeOption, Role, fail, home_paths, installed_plugins
 from pipeline.kit.hooks import hookimpl
 
+#: What the demo's data is, printed beside its summary.
+DEMO_NOTE = {
+    "real": "The register (names, UKPRNs, signing dates, sources) and the HESA figures the headcounts are "
+            "drawn near are REAL; every return, person, figure and plan is SYNTHETIC.",
+    "fictional": "The register and every return are SYNTHETIC (made up), apart from the seed facts.",
+}
 #: The shared example return the demo checks first: what a lead sees.
 EXAMPLE = Path(__file__).resolve().parent.parent / "plugins" / "official_form" / "samples" / \
     "example_return_northgate_stage1.docx"
 
 
 def demo(
-    signatories_: Annotated[int, typer.Option("--signatories", min=1)] = 150,
+    sector: Annotated[str, typer.Option(help="real: the register's real signatories with SYNTHETIC returns; "
+                                             "fictional: a made-up register.")] = "real",
+    signatories_: Annotated[int | None, typer.Option(
+        "--signatories", min=1, help="How many signatories (real: the register's first N, default all; "
+                                     "fictional: default 150).")] = None,
     stages: Annotated[int, typer.Option(min=1, max=9)] = 3,
     seed: Annotated[int, typer.Option()] = 1,
     serve: Annotated[bool, typer.Option(help="Serve the dashboard after the run.")] = True,
@@ -30,7 +40,8 @@ def demo(
     address: Annotated[str, typer.Option(help="Interface the dashboard listens on.")] = "127.0.0.1",
     home: HomeOption = None,
 ) -> None:
-    """Generate a SYNTHETIC sector, hand it in, run the pipeline, create demo accounts and serve the dashboard."""
+    """Generate SYNTHETIC returns (for the real register by default), hand them in, run the pipeline,
+    create demo accounts and serve the dashboard."""
     import datetime as dt
     import shutil
 
@@ -40,17 +51,19 @@ def demo(
     from pipeline.cli.pipeline import run_and_report
     from pipeline.handin.landing import land_file
     from pipeline.kit.hooks import ParseContext
+    from pipeline.synthetic import SECTORS, read_manifest
     from pipeline.synthetic import generate as make_sector
-    from pipeline.synthetic import read_manifest
     from pipeline.validation.report import render
     from pipeline.validation.validate import validate_path
 
     typer.echo("1. What a lead sees: the shared example return, checked")
     render(validate_path(EXAMPLE, installed_plugins(), context=ParseContext(stage=1)), Console())
-    typer.echo("\n2. The sector: a SYNTHETIC sector is generated, handed in and run through the pipeline")
+    if sector not in SECTORS:
+        raise fail(f"--sector must be one of {', '.join(SECTORS)}", 2)
+    typer.echo("\n2. The sector: SYNTHETIC returns are generated, handed in and run through the pipeline")
     paths = home_paths(home)
     out = paths.home / "synthetic"
-    sector = make_sector(out, signatories_, stages, seed)
+    written = make_sector(out, signatories_, stages, seed, sector=sector)
     paths.home.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(out / "register.csv", paths.home / "register.csv")
     rows = read_manifest(out)
@@ -59,8 +72,9 @@ def demo(
         received = dt.datetime.combine(dt.date.fromisoformat(row["received"]), dt.time(12), dt.UTC)
         new += land_file(out / row["file"], row["signatory"], int(row["stage"]), paths.landing,
                          "synthetic sector generator", received=received).new
-    typer.echo(f"SYNTHETIC sector: {sector.signatories} signatories, {len(rows)} returns written "
-               f"({sector.defective} with a seeded defect); {new} newly landed in {paths.landing}")
+    typer.echo(f"SYNTHETIC returns for {written.signatories} signatories: {len(rows)} returns written "
+               f"({written.defective} with a seeded defect); {new} newly landed in {paths.landing}")
+    typer.echo(DEMO_NOTE[sector] + f" What is real and what drawn, row by row: {out / 'manifest.csv'}")
     summary = run_and_report(paths, None, True)
     if not summary.success:
         raise typer.Exit(1)
@@ -89,7 +103,7 @@ def _print_logins(logins) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    table = Table("username", "password", "role", "sees", title="Demo accounts (SYNTHETIC data)")
+    table = Table("username", "password", "role", "sees", title="Demo accounts (SYNTHETIC returns)")
     for login in logins:
         table.add_row(login.username, login.password, login.role, login.note)
     Console().print(table)

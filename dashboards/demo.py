@@ -1,4 +1,4 @@
-"""Demo accounts, one per role, for `techbench demo` on the SYNTHETIC sector.
+"""Demo accounts, one per role, for `techbench demo` on SYNTHETIC returns (of the real register by default).
 
 Passwords are made afresh at each demo (never stored in the repository), printed, and kept in
 ``<home>/demo-logins.txt`` (owner-only) so that a later ``techbench serve`` can show them again.
@@ -16,7 +16,7 @@ from pipeline.settings import Paths
 from pipeline.store.snapshot import open_snapshot
 
 LOGINS_FILE = "demo-logins.txt"
-INSTITUTION = "imperial"  # a founding signatory (seeds); its returns in the demo are synthetic
+INSTITUTION = "imperial"  # a real founding signatory (seeds); its returns in the demo are synthetic
 REVIEWER_OWN = "essex"  # the reviewer's own institution, which they are never assigned
 
 

@@ -16,25 +16,32 @@ app = typer.Typer()
 @app.command()
 def generate(
     out: Annotated[Path, typer.Option(help="Folder to write the synthetic sector into.")],
-    signatories_: Annotated[int, typer.Option("--signatories", min=1, help="How many signatories.")] = 150,
+    sector: Annotated[str, typer.Option(help="real: the register's real signatories, each with SYNTHETIC returns; "
+                                             "fictional: a made-up register (tests, benchmarks).")] = "real",
+    signatories_: Annotated[int | None, typer.Option(
+        "--signatories", min=1, help="How many signatories (real: the register's first N; default all. "
+                                     "fictional: default 150).")] = None,
     stages: Annotated[int, typer.Option(min=1, max=9, help="Stages per signatory, as far as their dates allow.")] = 3,
     seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same files.")] = 1,
     workers: Annotated[int | None, typer.Option(min=1, help="Processes to write with.")] = None,
 ) -> None:
-    """Write a SYNTHETIC sector to try the pipeline on.
+    """Write a sector of SYNTHETIC returns to try the pipeline on.
 
-    A register, returns in every plugin's format, and a manifest of the defects seeded into about
-    10% of them."""
+    A register, returns in every plugin's format, and a manifest saying what in each row is real
+    and what drawn, and which rules each file must trip (a defect seeded into about 10% of them)."""
     from rich.progress import Progress
 
+    from pipeline.synthetic import SECTORS
     from pipeline.synthetic import generate as write_sector
 
+    if sector not in SECTORS:
+        raise fail(f"--sector must be one of {', '.join(SECTORS)}", 2)
     with Progress(transient=True) as bar:
         task = bar.add_task("writing returns", total=signatories_)
-        summary = write_sector(out, signatories_, stages, seed, workers=workers,
+        summary = write_sector(out, signatories_, stages, seed, workers=workers, sector=sector,
                                progress=lambda n: bar.advance(task, n))
-    typer.echo(f"wrote {summary.returns} synthetic returns for {summary.signatories} signatories "
-               f"({summary.defective} with a seeded defect) to {out}")
+    typer.echo(f"wrote {summary.returns} SYNTHETIC returns for {summary.signatories} signatories "
+               f"({sector} register; {summary.defective} with a seeded defect) to {out}")
     for plugin, count in sorted(summary.by_plugin.items()):
         typer.echo(f"  {plugin}: {count}")
 

@@ -91,17 +91,24 @@ def _areas(rng: random.Random, member: Member, headcount: int) -> list[Area]:
     return [Area(name=n, headcount=h, fte=round(h * rng.uniform(0.82, 0.98), 1)) for n, h in pairs]
 
 
+def hesa_anchor(member: Member, submitted: dt.date) -> tuple[int, int] | None:
+    """(academic year start, technician proxy) the headcount is drawn near: HESA's latest reported
+    year before the submission's academic year, else its first reported year; None without HESA."""
+    if not member.hesa:
+        return None
+    year = submitted.year if submitted.month >= 8 else submitted.year - 1
+    return next(((y, p) for y, p in reversed(member.hesa) if y < year), member.hesa[0])
+
+
 def _headcount(rng: random.Random, member: Member, submitted: dt.date, stage: int) -> int:
     if member.headcount:
         return member.headcount
-    if member.hesa:
-        year = submitted.year if submitted.month >= 8 else submitted.year - 1
-        proxy = next((p for y, p in reversed(member.hesa) if y <= year), member.hesa[0][1])
+    if anchor := hesa_anchor(member, submitted):
         outlier = seeded_rng(member.signatory.slug, "outlier").random() < 0.15
         band = rng.uniform(1.35, 1.6) if outlier else rng.uniform(0.8, 1.2)
-        return max(5, int(proxy * band))
+        return max(5, int(anchor[1] * band))
     base = seeded_rng(member.signatory.slug, "size")
-    size = int(min(1000, max(25, base.lognormvariate(5.0, 0.75))))
+    size = member.size or int(min(1000, max(25, base.lognormvariate(5.0, 0.75))))
     return max(10, int(size * (1 + 0.03 * (stage - 1)) * rng.uniform(0.96, 1.04)))
 
 

@@ -1,8 +1,10 @@
-"""The synthetic sector's register: made-up signatories beside the seed facts and HESA's Scottish providers.
+"""The fictional sector's register (made-up signatories beside the seed facts and HESA's Scottish
+providers), and what every synthetic sector's members share (``Member``, ``seeded_rng``, formats).
 
-Everything is invented except what the seeds and HESA give (Imperial's founding date and 783
-technicians by faculty, Essex's founding date, the 18 Scottish providers' names, UKPRNs and HESA
-technician proxies). Each signatory's format is drawn among the plugins that write returns.
+Everything in the fictional register is invented except what the seeds and HESA give (Imperial's
+founding date and 783 technicians by faculty, Essex's founding date, the 18 Scottish providers'
+names, UKPRNs and HESA technician proxies). Each signatory's format is drawn among the plugins that
+write returns. The real register's sector is built in :mod:`pipeline.synthetic.real`.
 """
 
 from __future__ import annotations
@@ -39,7 +41,16 @@ class Member:
     signatory: Signatory
     fmt: str | None = None
     headcount: int | None = None  # fixed base headcount (seed facts), else drawn
-    hesa: tuple[tuple[int, int], ...] = ()  # (academic year start, technician proxy)
+    hesa: tuple[tuple[int, int], ...] = ()  # (academic year start, technician proxy), reported years only
+    size: int | None = None  # base headcount drawn from the sector's spread (no HESA figure), else made up
+    quality: float | None = None  # latent diligence, 0 sparse .. 1 diligent; None: every plan as the form asks
+    signed: dt.date | None = None  # a drawn signing date (the register states none, or only its year)
+    notes: tuple[tuple[str, str], ...] = ()  # manifest column -> what is real and what is drawn
+
+    @property
+    def signed_on(self) -> dt.date:
+        """The signing date the return dates follow: the drawn one, else the register's."""
+        return self.signed or self.signatory.signed
 
 
 def seeded_rng(*parts: object) -> random.Random:
@@ -69,15 +80,16 @@ def _hesa_providers(registry: Registry) -> dict[str, tuple[str, tuple[tuple[int,
     return {k: (name, tuple(sorted(years))) for k, (name, years) in out.items()}
 
 
-def _plugin_choice(rng: random.Random, registry: Registry) -> tuple[str, str | None]:
+def plugin_choice(rng: random.Random, registry: Registry) -> tuple[str, str | None]:
+    """A plugin that writes returns, and its format, drawn in the sector's proportions."""
     options = [("official_form", "docx", 27), ("official_form", "xlsx", 9), ("official_form", "json", 9),
                ("faculty_workbook", None, 25), ("hr_export", None, 30)]
-    options = [o for o in options if _writes(registry, o[0])]
+    options = [o for o in options if writes(registry, o[0])]
     plugin, fmt, _ = rng.choices(options, weights=[o[2] for o in options])[0]
     return plugin, fmt
 
 
-def _writes(registry: Registry, name: str) -> bool:
+def writes(registry: Registry, name: str) -> bool:
     try:
         return registry.get(name).writes_returns
     except Exception:
@@ -85,6 +97,8 @@ def _writes(registry: Registry, name: str) -> bool:
 
 
 def build_register(n: int, seed: int, registry: Registry) -> list[Member]:
+    """The fictional register of ``n`` signatories: the seeds, the mapped workbooks' signatories,
+    HESA's Scottish providers, then made-up ones."""
     rng = seeded_rng(seed, "register")
     members: list[Member] = []
     founders = dt.date(2017, 5, 1)
@@ -95,7 +109,7 @@ def build_register(n: int, seed: int, registry: Registry) -> list[Member]:
 
     add(Member(Signatory(slug="imperial", name="Imperial College London", type=SignatoryType.UNIVERSITY,
                          nation=Nation.ENGLAND, signed=founders, cohort="2017 founders",
-                         mission_group="Russell Group", plugin="faculty_workbook" if _writes(registry, "faculty_workbook")
+                         mission_group="Russell Group", plugin="faculty_workbook" if writes(registry, "faculty_workbook")
                          else "official_form", synthetic=True,
                          source="seed 000/003: founding signatory May 2017, 783 technical staff; returns synthetic"),
                headcount=sum(h for _, h in IMPERIAL_AREAS)))
@@ -103,14 +117,14 @@ def build_register(n: int, seed: int, registry: Registry) -> list[Member]:
                          nation=Nation.ENGLAND, signed=founders, cohort="2017 founders", plugin="official_form",
                          synthetic=True, source="seed 004: founding signatory 2017, third action plan; returns synthetic"),
                fmt="docx"))
-    if _writes(registry, "mapped_workbook"):
+    if writes(registry, "mapped_workbook"):
         for slug in registry.get("mapped_workbook").info.signatories or []:
             add(Member(Signatory(slug=slug, name=slug.replace("-", " ").title(), type=SignatoryType.UNIVERSITY,
                                  nation=Nation.ENGLAND, signed=dt.date(2019, 3, 1), cohort="2019",
                                  plugin="mapped_workbook", synthetic=True, source="synthetic")))
     for ukprn, (name, years) in sorted(_hesa_providers(registry).items()):
         signed = dt.date(rng.choice((2017, 2017, 2018, 2019, 2020)), rng.randint(1, 12), 1)
-        plugin, fmt = _plugin_choice(rng, registry)
+        plugin, fmt = plugin_choice(rng, registry)
         add(Member(Signatory(slug=_slug(name.removeprefix("The ")), name=name, type=SignatoryType.UNIVERSITY,
                              nation=Nation.SCOTLAND, ukprn=ukprn, signed=max(signed, founders),
                              cohort="2017 founders" if signed <= founders else str(signed.year),
@@ -134,7 +148,7 @@ def build_register(n: int, seed: int, registry: Registry) -> list[Member]:
         nation = rng.choices(list(Nation), weights=[85, 0, 7, 4, 4])[0]
         founder = rng.random() < 0.25
         signed = founders if founder else dt.date(2017, 6, 1) + dt.timedelta(days=rng.randint(0, 365 * 7))
-        plugin, fmt = _plugin_choice(rng, registry)
+        plugin, fmt = plugin_choice(rng, registry)
         mission = rng.choice(MISSION_GROUPS) if kind is SignatoryType.UNIVERSITY and rng.random() < 0.4 else None
         groups = (rng.choice(PEER_GROUPS),) if rng.random() < 0.3 else ()
         add(Member(Signatory(slug=slug, name=name, type=kind, nation=nation, signed=signed,
