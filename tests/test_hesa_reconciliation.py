@@ -60,6 +60,9 @@ def test_imperial_and_essex_against_the_hesa_year_of_each_return(hesa):
             for k in (1, 2, 3)] == [("2018/19", 350, "below band"), ("2019/20", 360, "within band"),
                                     ("2023/24", 295, "within band")]
     assert got["essex", 2]["ratio"] == 1.0 and got["essex", 3]["total_staff"] == 3150
+    assert hesa_reading({**got["imperial", 1], "per_100_staff": 100 * 900 / 8275}) == (
+        "HESA 2017/18: technician proxy 835; 900 declared, ratio 1.08 (within band); "
+        "10.9 technicians per 100 staff (HESA total 8,275)")
 
 
 def test_york_opted_out_is_not_reported_with_its_year_never_zero(hesa):

@@ -2,9 +2,10 @@
 
 **In plain English.** Each signatory is compared with several groups of peers at once: all
 signatories; signatories of the same type (universities, research institutes, others); of the
-same nation; of the same UK region; of a similar size (by its latest number of technicians: small, under 100; medium,
-100 to 299; large, 300 to 599; very large, 600 or more); of the same mission group (for example
-the Russell Group); and any custom peer group the steering group records for it in the register.
+same nation; of the same UK region; of a similar size (by its latest number of technicians:
+small, under 100; medium, 100 to 299; large, 300 to 599; very large, 600 or more); of the same
+mission group (for example the Russell Group); and any custom peer group the steering group
+records for it in the register.
 A signatory whose return gives no headcount is in no size group. Nation and region come from the
 signatory register, not from HESA: HESA's staff tables (DT025 Table 1) have no nation or region
 column, so a signatory whose register row gives no region is in no region group. A group with

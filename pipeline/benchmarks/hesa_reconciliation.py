@@ -136,7 +136,8 @@ def reconcile(returns: pl.DataFrame, signatories: pl.DataFrame, hesa: pl.DataFra
     reference = _reference(hesa)
     first, latest = reference["_hesa_year"].min(), reference["_hesa_year"].max()
     ukprn = pl.col("ukprn") if "ukprn" in signatories.columns else pl.lit(None)
-    register = signatories.select(pl.col("slug").cast(pl.String).alias("signatory"), ukprn.cast(pl.String).alias("ukprn"))
+    register = signatories.select(pl.col("slug").cast(pl.String).alias("signatory"),
+                                  ukprn.cast(pl.String).alias("ukprn"))
     own_year = pl.col("_own_year")
     hesa_year = pl.min_horizontal(own_year, pl.lit(latest, pl.Int64))
     before_tables = pl.lit(first is None) | (own_year < pl.lit(first, pl.Int64))
