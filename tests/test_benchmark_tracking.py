@@ -25,26 +25,29 @@ from pipeline.benchmarks.lineage import (  # noqa: E402
     signatory_trends,
     similarity,
 )
-from pipeline.benchmarks.tracker import (  # noqa: E402
-    DEFAULT_COHORTS,
-    CohortsError,
-    deadlines,
-    load_cohorts,
-    tracker,
+from pipeline.benchmarks.tracker import STATUSES, apply_extensions, deadlines, tracker  # noqa: E402
+from pipeline.calendar import (  # noqa: E402
+    DEFAULT_PHASES,
+    PhasesError,
+    load_phases,
+    next_window_after,
+    window_on_or_after,
 )
-from pipeline.signatories import load_register  # noqa: E402
 from plugins.hesa.reader import load_hesa  # noqa: E402
 
 D = dt.date
 
 
 # --- tracker ------------------------------------------------------------------------------------
-def _signatories(rows: list[tuple[str, dt.date, str]], ukprn: dict[str, str] | None = None) -> pl.DataFrame:
+def _signatories(rows: list[tuple], ukprn: dict[str, str] | None = None) -> pl.DataFrame:
+    """(slug, signed, cohort) or (slug, signed, cohort, signed_precision); precision "day" if not given."""
     ukprn = ukprn or {}
     return pl.DataFrame(
         {"slug": [r[0] for r in rows], "signed": [r[1] for r in rows], "cohort": [r[2] for r in rows],
+         "signed_precision": [r[3] if len(r) > 3 else "day" for r in rows],
          "ukprn": [ukprn.get(r[0]) for r in rows]},
-        schema={"slug": pl.String, "signed": pl.Date, "cohort": pl.String, "ukprn": pl.String},
+        schema={"slug": pl.String, "signed": pl.Date, "cohort": pl.String, "signed_precision": pl.String,
+                "ukprn": pl.String},
     )
 
 
@@ -62,22 +65,22 @@ def _at(day: dt.date, hour: int = 12, minute: int = 0) -> dt.datetime:
     return dt.datetime(day.year, day.month, day.day, hour, minute, tzinfo=dt.UTC)
 
 
-COHORTS = pl.DataFrame({"cohort": ["2017 founders", "2018"], "stage3_due": [D(2022, 11, 30), D(2023, 12, 31)]})
+NO_SUBMISSIONS = _submissions([])
 
 SIGNATORIES = _signatories([
-    ("alpha", D(2018, 3, 15), "2018"),           # late Stage 1, on-time Stage 2, cohort Stage 3
-    ("beta", D(2020, 1, 31), "2099"),            # cohort not in the table: Stage 3 fallback
-    ("gamma", D(2017, 5, 1), "2017 founders"),   # nothing submitted: overdue
-    ("delta", D(2018, 3, 15), "2018"),           # a Stage 4 submission: four stages
+    ("alpha", D(2018, 3, 15), None),   # phase 3; late Stage 1, on-time Stage 2
+    ("beta", D(2020, 1, 31), None),    # after the published phases: every date computed
+    ("gamma", D(2017, 5, 1), None, "month"),  # phase 1, nothing submitted
+    ("delta", D(2018, 1, 15), None),   # phase 3; Stage 1 at the window by UTC, late by UK time; a Stage 4
 ])
 SUBMISSIONS = _submissions([
     ("alpha", 1, "rejected", _at(D(2019, 5, 1))),
-    ("alpha", 1, "accepted", _at(D(2019, 10, 20))),
-    ("alpha", 1, "accepted", _at(D(2019, 11, 2))),    # a later version: not the one that counts
-    ("alpha", 2, "accepted", _at(D(2021, 6, 1))),
+    ("alpha", 1, "accepted", _at(D(2020, 2, 10))),
+    ("alpha", 1, "accepted", _at(D(2020, 3, 1))),     # a later version: not the one that counts
+    ("alpha", 2, "accepted", _at(D(2022, 6, 1))),
     ("beta", 1, "rejected", _at(D(2021, 3, 1))),       # rejected only
     ("beta", 1, "rejected", _at(D(2021, 4, 1))),
-    ("delta", 1, "accepted", _at(D(2019, 9, 15), 23, 30)),  # 23:30 UTC = 00:30 BST next day
+    ("delta", 1, "accepted", _at(D(2019, 7, 31), 23, 30)),  # 23:30 UTC = 00:30 BST on 1 August
     ("delta", 3, "accepted", _at(D(2023, 11, 1))),
     ("delta", 4, "rejected", _at(D(2025, 1, 1))),
     ("nobody", 1, "accepted", _at(D(2019, 1, 1))),     # not in the register: ignored
@@ -91,97 +94,194 @@ def _row(frame: pl.DataFrame, signatory: str, stage: int) -> dict:
     return rows[0]
 
 
+def test_shipped_phases_are_the_programme_s_table_with_its_source():
+    phases = load_phases()
+    assert DEFAULT_PHASES.name == "stage3_phases.csv"
+    assert [(p.number, f"{p.signed:%Y-%m}", f"{p.stage3_due:%Y-%m}") for p in phases] == [
+        (1, "2017-05", "2024-01"), (2, "2017-09", "2024-04"), (3, "2018-04", "2024-09"),
+        (4, "2018-11", "2025-01"), (5, "2019-06", "2025-09"), (6, "2019-12", "2026-01")]
+    assert all(p.source and "techniciancommitment.org.uk" in p.source for p in phases)
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("phase,signed,stage3_due\n1,2017-05,Jan 2024\n", "line 2: 'stage3_due' is 'Jan 2024'"),
+    ("phase,signed,stage3_due\n1,2017-09,2024-01\n2,2017-05,2024-04\n", "line 3: phase 2 signed 2017-05, not after"),
+    ("phase,signed\n1,2017-05\n", "missing column(s) 'stage3_due'"),
+    ("phase,signed,stage3_due\none,2017-05,2024-01\n", "'phase' is 'one'"),
+])
+def test_phase_table_errors(tmp_path, text, message):
+    path = tmp_path / "phases.csv"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(PhasesError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        load_phases(path)
+
+
+@pytest.mark.parametrize(("signed", "window"), [
+    (D(2024, 1, 1), D(2024, 1, 31)), (D(2024, 1, 31), D(2024, 1, 31)), (D(2024, 2, 1), D(2024, 7, 31)),
+    (D(2024, 4, 1), D(2024, 7, 31)), (D(2024, 7, 31), D(2024, 7, 31)), (D(2024, 8, 1), D(2025, 1, 31)),
+    (D(2024, 12, 31), D(2025, 1, 31)),
+])
+def test_a_return_is_due_at_the_window_on_or_after_the_date(signed, window):
+    assert pl.select(window_on_or_after(pl.lit(signed, pl.Date))).item() == window
+
+
+def test_the_next_window_is_six_months_on():
+    assert next_window_after(D(2024, 1, 31)) == D(2024, 7, 31)
+    assert next_window_after(D(2024, 7, 31)) == D(2025, 1, 31)
+
+
+# Each published phase: a signatory signed in the phase's month has Stage 3 due that month, at the
+# window on or after it (the table's months checked against the window rule).
+@pytest.mark.parametrize(("signed", "phase", "falls_due", "deadline"), [
+    ("2017-05", 1, D(2024, 1, 1), D(2024, 1, 31)),
+    ("2017-09", 2, D(2024, 4, 1), D(2024, 7, 31)),
+    ("2018-04", 3, D(2024, 9, 1), D(2025, 1, 31)),
+    ("2018-11", 4, D(2025, 1, 1), D(2025, 1, 31)),
+    ("2019-06", 5, D(2025, 9, 1), D(2026, 1, 31)),
+    ("2019-12", 6, D(2026, 1, 1), D(2026, 1, 31)),
+])
+def test_stage3_of_each_published_phase(signed, phase, falls_due, deadline):
+    sigs = _signatories([("s", D.fromisoformat(signed + "-01"), None, "month")])
+    s3 = _row(deadlines(sigs, NO_SUBMISSIONS), "s", 3)
+    assert (s3["due_basis"], s3["falls_due"], s3["due"]) == (f"published phase {phase}", falls_due, deadline)
+
+
+@pytest.mark.parametrize(("signed", "precision", "basis"), [
+    (D(2017, 6, 1), "month", "published phase 2"),    # between phases 1 and 2: the next phase
+    (D(2017, 9, 30), "day", "published phase 2"),     # in the phase's own month
+    (D(2016, 3, 1), "month", "published phase 1"),    # before the first phase
+    (D(2019, 12, 31), "day", "published phase 6"),
+    (D(2020, 1, 1), "day", "computed"),               # after the published phases
+])
+def test_a_signatory_is_in_the_first_phase_at_or_after_its_signing_month(signed, precision, basis):
+    assert _row(deadlines(_signatories([("s", signed, None, precision)]), NO_SUBMISSIONS), "s", 3)["due_basis"] == basis
+
+
+def test_a_later_signing_is_computed_at_every_stage():
+    d = deadlines(_signatories([("late", D(2020, 3, 1), None, "month")]), NO_SUBMISSIONS)
+    # Stage 1 falls due Sep 2021 (signing + 18 months): the 31 January 2022 window; Stage 2 two years
+    # after that deadline (Jan 2024: 31 January 2024); Stage 3 two years after that (31 January 2026)
+    assert [(r["due_basis"], r["falls_due"], r["due"]) for r in d.to_dicts()] == [
+        ("computed", D(2021, 9, 1), D(2022, 1, 31)), ("computed", D(2024, 1, 1), D(2024, 1, 31)),
+        ("computed", D(2026, 1, 1), D(2026, 1, 31))]
+
+
 def test_deadlines_by_hand():
-    d = deadlines(SIGNATORIES, SUBMISSIONS, COHORTS)
-    assert d.columns == ["signatory", "stage", "window_opens", "due"]
+    d = deadlines(SIGNATORIES, SUBMISSIONS)
+    assert d.columns == ["signatory", "stage", "due_basis", "falls_due", "window_opens", "due", "extended_from"]
     assert d.schema["stage"] == pl.Int64 and d.schema["due"] == pl.Date
     expected = {
-        # signed 15 Mar 2018: window +12 months, due +18 months
-        ("alpha", 1): (D(2019, 3, 15), D(2019, 9, 15)),
-        # Stage 1 first accepted 20 Oct 2019 (late): Stage 2 due 24 months after it, window 6 months before
-        ("alpha", 2): (D(2021, 4, 20), D(2021, 10, 20)),
-        # cohort 2018 deadline from the cohort table
-        ("alpha", 3): (D(2023, 6, 30), D(2023, 12, 31)),
-        ("beta", 1): (D(2021, 1, 31), D(2021, 7, 31)),
-        # Stage 1 never accepted: Stage 2 = Stage 1 due + 24 months
-        ("beta", 2): (D(2023, 1, 31), D(2023, 7, 31)),
-        # cohort "2099" not in the table: Stage 2 basis (its due, nothing accepted) + 24 months
-        ("beta", 3): (D(2025, 1, 31), D(2025, 7, 31)),
-        ("gamma", 1): (D(2018, 5, 1), D(2018, 11, 1)),
-        ("gamma", 2): (D(2020, 5, 1), D(2020, 11, 1)),
-        ("gamma", 3): (D(2022, 5, 30), D(2022, 11, 30)),
-        # delta Stage 1 arrived 16 Sep 2019 UK time; Stage 2 due 16 Sep 2021
-        ("delta", 1): (D(2019, 3, 15), D(2019, 9, 15)),
-        ("delta", 2): (D(2021, 3, 16), D(2021, 9, 16)),
-        ("delta", 3): (D(2023, 6, 30), D(2023, 12, 31)),
-        # Stage 4 = Stage 3 actual (1 Nov 2023) + 24 months
-        ("delta", 4): (D(2025, 5, 1), D(2025, 11, 1)),
+        # signed 15 Mar 2018: Stage 1 falls due Sep 2019 -> 31 Jan 2020 window, open from 1 Aug 2019
+        ("alpha", 1): (D(2019, 8, 1), D(2020, 1, 31)),
+        # Stage 1 first accepted 10 Feb 2020 (late): Stage 2 falls due Feb 2022 -> 31 Jul 2022
+        ("alpha", 2): (D(2022, 2, 1), D(2022, 7, 31)),
+        # phase 3 (Apr 2018): Stage 3 published for Sep 2024 -> 31 Jan 2025
+        ("alpha", 3): (D(2024, 8, 1), D(2025, 1, 31)),
+        ("beta", 1): (D(2021, 2, 1), D(2021, 7, 31)),
+        # Stage 1 never accepted: Stage 2 falls due 24 months after its deadline
+        ("beta", 2): (D(2023, 2, 1), D(2023, 7, 31)),
+        ("beta", 3): (D(2025, 2, 1), D(2025, 7, 31)),
+        ("gamma", 1): (D(2018, 8, 1), D(2019, 1, 31)),
+        ("gamma", 2): (D(2020, 8, 1), D(2021, 1, 31)),
+        ("gamma", 3): (D(2023, 8, 1), D(2024, 1, 31)),
+        # delta Stage 1 falls due Jul 2019; it arrived 1 Aug 2019 UK time: Stage 2 falls due Aug 2021
+        ("delta", 1): (D(2019, 2, 1), D(2019, 7, 31)),
+        ("delta", 2): (D(2021, 8, 1), D(2022, 1, 31)),
+        ("delta", 3): (D(2024, 8, 1), D(2025, 1, 31)),
+        # Stage 4 = Stage 3 actual (1 Nov 2023) + 24 months: Nov 2025 -> 31 Jan 2026
+        ("delta", 4): (D(2025, 8, 1), D(2026, 1, 31)),
     }
     got = {(r["signatory"], r["stage"]): (r["window_opens"], r["due"]) for r in d.to_dicts()}
     assert got == expected  # also: "nobody" (not registered) is absent; 3 stages unless more submitted
+    assert _row(d, "delta", 4)["due_basis"] == "computed" and d["extended_from"].is_null().all()
 
 
-def test_tracker_statuses():
-    t = tracker(SIGNATORIES, SUBMISSIONS, COHORTS, TODAY)
-    assert t.columns == ["signatory", "stage", "window_opens", "due", "status", "submitted_at", "submission_id",
-                         "days_late"]
+def test_tracker_statuses_work_off_the_window_deadline():
+    t = tracker(SIGNATORIES, SUBMISSIONS, TODAY)
+    assert t.columns == ["signatory", "stage", "due_basis", "falls_due", "window_opens", "due", "extended_from",
+                         "status", "submitted_at", "submission_id", "days_late"]
     a1 = _row(t, "alpha", 1)
-    # first accepted 20 Oct 2019 against a 15 Sep 2019 deadline: 15 + 20 days late
-    assert (a1["status"], a1["submitted_at"], a1["days_late"]) == ("submitted", D(2019, 10, 20), 35)
-    assert a1["submission_id"] == "alpha|1|1"
+    # first accepted 10 Feb 2020 against the 31 Jan 2020 window: 10 days late
+    assert (a1["status"], a1["submitted_at"], a1["days_late"], a1["submission_id"]) == (
+        "submitted", D(2020, 2, 10), 10, "alpha|1|1")
     a2 = _row(t, "alpha", 2)
-    assert (a2["status"], a2["submitted_at"], a2["days_late"]) == ("submitted", D(2021, 6, 1), 0)
-    assert _row(t, "alpha", 3)["status"] == "due"              # window 30 Jun 2023 <= today <= 31 Dec 2023
+    assert (a2["status"], a2["submitted_at"], a2["days_late"]) == ("submitted", D(2022, 6, 1), 0)
+    assert _row(t, "alpha", 3)["status"] == "not yet due"
     b1 = _row(t, "beta", 1)
     assert (b1["status"], b1["submitted_at"], b1["submission_id"], b1["days_late"]) == ("rejected", None, None, None)
-    assert _row(t, "beta", 2)["status"] == "due"               # today == due: still "due"
-    assert _row(t, "beta", 3)["status"] == "not yet due"
-    assert [_row(t, "gamma", k)["status"] for k in (1, 2, 3)] == ["overdue"] * 3
+    assert _row(t, "beta", 2)["status"] == "due"               # today is the window: still "due"
+    assert [_row(t, "gamma", k)["status"] for k in (1, 2, 3)] == ["overdue", "overdue", "not yet due"]
     assert _row(t, "gamma", 1)["days_late"] is None
     d1 = _row(t, "delta", 1)
-    assert (d1["submitted_at"], d1["days_late"]) == (D(2019, 9, 16), 1)  # UK day, not UTC day
-    assert _row(t, "delta", 2)["status"] == "overdue"
-    assert _row(t, "delta", 3)["status"] == "submitted"
-    assert _row(t, "delta", 4)["status"] == "rejected"
+    assert (d1["submitted_at"], d1["days_late"]) == (D(2019, 8, 1), 1)  # UK day, not UTC day
+    assert [_row(t, "delta", k)["status"] for k in (2, 3, 4)] == ["overdue", "submitted", "rejected"]
     assert t.height == 13 and "nobody" not in t["signatory"].to_list()
+    assert set(t["status"]) <= set(STATUSES)
 
 
 @pytest.mark.parametrize(("today", "status"), [
-    (D(2023, 1, 30), "not yet due"),   # the day before the window opens
-    (D(2023, 1, 31), "due"),           # the window opens
+    (D(2023, 1, 31), "not yet due"),   # the window before the deadline
+    (D(2023, 2, 1), "due"),            # the day after it: the deadline is now the next window
     (D(2023, 7, 31), "due"),           # the deadline itself
     (D(2023, 8, 1), "overdue"),        # the day after
 ])
 def test_tracker_boundary_days(today, status):
-    assert _row(tracker(SIGNATORIES, SUBMISSIONS, COHORTS, today), "beta", 2)["status"] == status
+    assert _row(tracker(SIGNATORIES, SUBMISSIONS, today), "beta", 2)["status"] == status
 
 
 def test_tracker_empty_submissions():
-    empty = SUBMISSIONS.clear()
-    t = tracker(SIGNATORIES, empty, COHORTS, TODAY)
+    t = tracker(SIGNATORIES, NO_SUBMISSIONS, TODAY)
     assert t.height == 12 and set(t["status"]) <= {"not yet due", "due", "overdue"}
 
 
-def test_shipped_cohorts_cover_the_register_and_say_they_are_illustrative():
-    cohorts = load_cohorts()
-    assert cohorts.schema["stage3_due"] == pl.Date
-    assert {"2017 founders", "2017", "2018", "2024"} <= set(cohorts["cohort"])
-    assert all("illustrative" in s for s in cohorts["source"])
-    assert {s.cohort for s in load_register()} <= set(cohorts["cohort"])
-    assert cohorts.filter(pl.col("cohort") == "2017 founders")["stage3_due"].item() == D(2022, 11, 30)
-    assert DEFAULT_COHORTS.name == "cohorts.csv"
+def test_an_unknown_signing_month_gives_no_deadline_and_says_why():
+    sigs = _signatories([("year", D(2018, 1, 1), None, "year"), ("blank", None, None, None),
+                         ("old", D(2016, 1, 1), None, "year"), ("recent", D(2021, 1, 1), None, "year")])
+    subs = _submissions([("blank", 1, "accepted", _at(D(2020, 3, 2))), ("blank", 2, "accepted", _at(D(2022, 3, 1))),
+                         ("recent", 1, "accepted", _at(D(2022, 5, 2))), ("recent", 2, "accepted", _at(D(2024, 5, 1)))])
+    t = tracker(sigs, subs, TODAY)
+    for k in (1, 2, 3):
+        r = _row(t, "year", k)
+        assert (r["due_basis"], r["falls_due"], r["due"], r["window_opens"], r["status"]) == (
+            "due date unknown: signing month not stated", None, None, None, "due date unknown")
+    b1 = _row(t, "blank", 1)
+    assert (b1["due_basis"], b1["due"], b1["status"], b1["days_late"]) == (
+        "due date unknown: signing date not stated", None, "submitted", None)
+    # Stage 2 follows Stage 1's arrival (2 Mar 2020 + 24 months: 31 Jul 2022), whenever it signed
+    assert (_row(t, "blank", 2)["due_basis"], _row(t, "blank", 2)["due"]) == ("computed", D(2022, 7, 31))
+    # ... but Stage 3 could be any published phase's
+    assert _row(t, "blank", 3)["due"] is None
+    # every month of 2016 is in phase 1; every month of 2021 after the table
+    assert (_row(t, "old", 3)["due_basis"], _row(t, "old", 3)["due"]) == ("published phase 1", D(2024, 1, 31))
+    assert _row(t, "old", 1)["due"] is None
+    assert (_row(t, "recent", 3)["due_basis"], _row(t, "recent", 3)["due"]) == ("computed", D(2026, 7, 31))
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ("cohort,stage3_due\n2018,2024-06-30\n2018,2024-07-31\n", "line 3: cohort '2018' appears twice"),
-    ("cohort,stage3_due\n2018,30/06/2024\n", "line 2: 'stage3_due' is '30/06/2024'"),
-    ("cohort,due\n2018,2024-06-30\n", "missing column(s) 'stage3_due'"),
-])
-def test_cohort_table_errors(tmp_path, text, message):
-    path = tmp_path / "cohorts.csv"
-    path.write_text(text, encoding="utf-8")
-    with pytest.raises(CohortsError, match=message.replace("(", r"\(").replace(")", r"\)")):
-        load_cohorts(path)
+EXTENDED = pl.DataFrame({"signatory": ["gamma"], "stage": [2]})
+
+
+def test_an_extension_moves_the_deadline_to_the_next_window():
+    t = tracker(SIGNATORIES, SUBMISSIONS, TODAY, extensions=EXTENDED)
+    g2 = _row(t, "gamma", 2)
+    assert (g2["extended_from"], g2["due"], g2["status"]) == (D(2021, 1, 31), D(2021, 7, 31), "overdue")
+    assert g2["window_opens"] == D(2020, 8, 1)  # open from where it was
+    assert _row(t, "gamma", 3)["due"] == D(2024, 1, 31)  # the stages after it stay
+    on_time = tracker(SIGNATORIES, SUBMISSIONS, D(2021, 3, 1), extensions=EXTENDED)
+    assert _row(on_time, "gamma", 2)["status"] == "due"  # the original deadline has passed, the new one not
+    assert t.filter(pl.col("signatory") != "gamma")["extended_from"].is_null().all()
+
+
+def test_extensions_granted_since_the_snapshot_are_laid_over_it():
+    published = tracker(SIGNATORIES, SUBMISSIONS, D(2021, 3, 1))
+    shown = apply_extensions(published, EXTENDED, D(2021, 3, 1))
+    g2 = _row(shown, "gamma", 2)
+    assert (g2["due"], g2["extended_from"], g2["status"], g2["extension_pending"]) == (
+        D(2021, 7, 31), D(2021, 1, 31), "due", True)
+    assert shown.filter(pl.col("extension_pending")).height == 1
+    # once the pipeline has applied it, laying it over again changes nothing
+    rerun = tracker(SIGNATORIES, SUBMISSIONS, D(2021, 3, 1), extensions=EXTENDED)
+    again = apply_extensions(rerun, EXTENDED, D(2021, 3, 1))
+    assert not again["extension_pending"].any() and again.drop("extension_pending").equals(rerun)
 
 
 # --- HESA reconciliation ------------------------------------------------------------------------
@@ -489,7 +589,7 @@ def synthetic_sector(n: int, stages: int = 5, per_plan: int = 12, seed: int = 7)
 
 def test_synthetic_sector_invariants():
     signatories, submissions, returns, actions, values = synthetic_sector(60)
-    t = tracker(signatories, submissions, load_cohorts(), D(2026, 1, 1))
+    t = tracker(signatories, submissions, D(2026, 1, 1))
     assert t.height == 60 * 5 and (t["status"] == "submitted").all()
     r = hr.reconcile(returns, signatories, load_hesa())
     assert r.height == returns.height and r.filter(pl.col("ratio") == 0).is_empty()

@@ -13,6 +13,8 @@ from concurrent.futures import ThreadPoolExecutor
 import duckdb
 import polars as pl
 
+from pipeline import calendar
+from pipeline.settings import Paths
 from pipeline.store import warehouse
 from pipeline.benchmarks import groups, hesa_reconciliation, lineage, metrics, position, tagging, tracker
 from pipeline.benchmarks.catalogue import CATALOGUE
@@ -34,13 +36,14 @@ def catalogue_frame() -> pl.DataFrame:
                           "fields": list(m.fields)} for m in CATALOGUE])
 
 
-def compute(frames: Frames, today: dt.date, cohorts: pl.DataFrame | None = None) -> dict[str, pl.DataFrame]:
-    """Every benchmark table. Plan lineage (text matching) runs beside the metric work: polars
+def compute(frames: Frames, today: dt.date, extensions: pl.DataFrame | None = None) -> dict[str, pl.DataFrame]:
+    """Every benchmark table; ``extensions`` (``pipeline.calendar.extensions``, none if not given) move
+    the tracker's deadlines. Plan lineage (text matching) runs beside the metric work: polars
     releases the GIL, so the two use both cores."""
-    cohorts = tracker.load_cohorts() if cohorts is None else cohorts
     with ThreadPoolExecutor(max_workers=2) as pool:
         plan_lineage = pool.submit(lineage.action_lineage, frames.actions, frames.returns)
-        track = tracker.tracker(frames.signatories, frames.submissions, cohorts, today)  # holds the deadlines too
+        # the tracker holds the deadlines too
+        track = tracker.tracker(frames.signatories, frames.submissions, today, extensions=extensions)
         values = metrics.metric_values(frames, track.select("signatory", "stage", "due"))
         latest = metrics.latest_values(values)
         headcounts = latest.filter(pl.col("metric") == "headcount").select("signatory", headcount=pl.col("value"))
@@ -75,7 +78,9 @@ def write(con: duckdb.DuckDBPyConnection, tables: dict[str, pl.DataFrame]) -> No
             warehouse.insert_frame(con, f"CREATE OR REPLACE TABLE bench_{name} AS SELECT * FROM incoming", frame)
 
 
-def run(con: duckdb.DuckDBPyConnection, today: dt.date | None = None) -> dict[str, int]:
-    tables = compute(load_frames(con), today or dt.date.today())
+def run(con: duckdb.DuckDBPyConnection, today: dt.date | None = None, paths: Paths | None = None) -> dict[str, int]:
+    """Compute and write every table; the tracker applies the extensions in ``paths``' audit trail."""
+    extensions = calendar.extensions(paths) if paths is not None else None
+    tables = compute(load_frames(con), today or dt.date.today(), extensions)
     write(con, tables)
     return {name: frame.height for name, frame in tables.items()}

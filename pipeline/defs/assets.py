@@ -111,7 +111,7 @@ def benchmarks(techbench: TechbenchResource) -> dg.MaterializeResult:
     from pipeline.benchmarks import compute
 
     with warehouse.connect(techbench.paths.warehouse) as con:
-        counts = compute.run(con)
+        counts = compute.run(con, paths=techbench.paths)  # the extensions are in its audit trail
     return dg.MaterializeResult(metadata={name: rows for name, rows in counts.items()})
 
 
