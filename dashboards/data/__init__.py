@@ -12,11 +12,20 @@ menus are drawn (DESIGN §4 item 10). One module per concern:
   with disclosure control for all but steering, the register, the tracker, one signatory's
   positions and history;
 * ``uploads``: an institution's upload check (``check_upload``) and the status of its files;
-* ``quality``: the Great Expectations results and Data Docs (steering only).
+* ``quality``: the Great Expectations results and Data Docs (steering only);
+* ``extensions``: granting an extension (steering only) and the extensions recorded.
 """
 
 from dashboards.data.access import Denied, Viewer
+from dashboards.data.extensions import EXTENSION_PENDING, ExtensionRefused, grant_extension, recorded_extensions
 from dashboards.data.quality import data_docs_zip, quality_report
+from dashboards.data.register import (
+    add_signatory,
+    correct_signatory,
+    register_problems,
+    register_rows,
+    register_trail,
+)
 from dashboards.data.sector import (
     ALL_GROUP,
     benchmarked_signatories,
@@ -49,10 +58,11 @@ from dashboards.data.uploads import UploadResult, check_upload, issues_frame, up
 from pipeline.benchmarks.published import SECTOR_TABLES
 
 __all__ = [
-    "ALL_GROUP", "SECTOR_TABLES", "Denied", "Snapshot", "SubmissionDetail", "UploadResult", "Viewer",
-    "benchmarked_signatories", "benchmarked_submission", "check_upload", "data_docs_zip", "headline_metrics",
-    "headline_values", "hesa_rows", "issues", "issues_frame", "next_stage", "quality_report", "returns_by_stage",
-    "sector_table", "sector_totals", "signatory_history", "signatory_name", "signatory_positions",
-    "submission", "submission_label", "submission_labels", "submissions", "theme_coverage", "tracker",
-    "tracker_summary", "upload_status", "visible_signatories",
+    "ALL_GROUP", "EXTENSION_PENDING", "SECTOR_TABLES", "Denied", "ExtensionRefused", "Snapshot", "SubmissionDetail",
+    "UploadResult", "Viewer", "benchmarked_signatories", "benchmarked_submission", "check_upload", "data_docs_zip",
+    "grant_extension", "headline_metrics", "headline_values", "hesa_rows", "issues", "issues_frame", "next_stage",
+    "quality_report", "recorded_extensions", "returns_by_stage", "sector_table", "sector_totals",
+    "signatory_history", "signatory_name", "signatory_positions", "submission", "submission_label",
+    "submission_labels", "submissions", "theme_coverage", "tracker", "tracker_summary", "upload_status",
+    "visible_signatories",
 ]

@@ -11,6 +11,7 @@ import polars as pl
 import streamlit as st
 
 from dashboards.data.access import Denied, Viewer
+from dashboards.data.extensions import with_extensions
 from dashboards.data.snapshot import Snapshot
 from pipeline.benchmarks import disclosure
 from pipeline.benchmarks.published import SECTOR_TABLES, positions_query
@@ -171,9 +172,17 @@ def tracker_summary(snap: Snapshot, viewer: Viewer) -> pl.DataFrame:
     return _publish_counts(viewer, frame)
 
 
+# Every tracker column (deadline basis, extensions) for the tracker page; the rows are the viewer's own
+# or assigned signatories' (steering: all), so no disclosure control applies to them.
+TRACKER = """SELECT t.*, s.name AS signatory_name FROM bench_tracker t JOIN signatories s ON s.slug = t.signatory
+             ORDER BY s.name, t.stage"""
+
+
 def tracker(snap: Snapshot, viewer: Viewer) -> pl.DataFrame:
-    """Tracker rows for the signatories whose profile this viewer may open (steering: all)."""
-    rows = snap.query(SECTOR_TABLES["tracker"])
+    """Tracker rows for the signatories whose profile this viewer may open (steering: all), with the
+    extensions granted since the snapshot laid over them (``extensions.with_extensions``)."""
+    viewer.require_unchanged()
+    rows = with_extensions(snap, snap.query(TRACKER))
     if viewer.role == "steering":
         return rows
     return rows.filter(pl.col("signatory").is_in(visible_signatories(snap, viewer)["slug"].implode()))

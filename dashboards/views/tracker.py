@@ -1,15 +1,19 @@
-"""Submission tracker: for each signatory and stage, whether its return is not yet due, due,
-overdue, submitted or rejected. The steering group sees every signatory; reviewers see the
-signatories assigned to them, institutions their own, with the sector's totals rounded."""
+"""Submission tracker: for each signatory and stage, its deadline (a submission window, 31 January or
+31 July; published by the programme or computed by techbench, as each row says) and whether its
+return is not yet due, due, overdue, submitted or rejected. The steering group sees every
+signatory and grants extensions here; reviewers see the signatories assigned to them, institutions
+their own, with the sector's totals rounded."""
 
 import polars as pl
 import streamlit as st
 
 from dashboards import data, ui
-from dashboards.session import open_view
+from dashboards.session import open_view, stop_if_denied
+from pipeline.ids import STAGES
 
 frame = open_view("tracker")
 viewer, snap = frame.viewer, frame.snap
+GRANTED_KEY = "tracker_extension_granted"  # the message of a grant, shown after the rerun it triggers
 
 summary = data.tracker_summary(snap, viewer)
 ui.status_counts(summary, "Signatories")
@@ -17,7 +21,10 @@ if viewer.role != "steering":
     st.caption("Sector counts are rounded to the nearest 5; counts under 5 are shown as “<5” in the figures "
                "(and drawn as 0).")
 
-rows = data.tracker(snap, viewer)
+try:
+    rows = data.tracker(snap, viewer)
+except data.Denied as exc:
+    stop_if_denied(exc)
 if viewer.role != "steering":
     st.subheader("Your signatories" if viewer.role == "reviewer" else "Your institution")
 c1, c2, c3 = st.columns([2, 2, 3])
@@ -30,13 +37,57 @@ search = c3.text_input("Signatory name contains", key="tracker_search")
 shown = rows.filter(pl.col("status").is_in(chosen_status) & pl.col("stage").is_in(chosen_stage))
 if search:
     shown = shown.filter(pl.col("signatory_name").str.to_lowercase().str.contains(search.lower(), literal=True))
-st.caption(f"{shown.height} of {rows.height} signatory-stages shown.")
+st.caption(f"{shown.height} of {rows.height} signatory-stages shown. The deadline is the submission window "
+           "(31 January or 31 July) on or after the month the stage falls due; “Basis” says whether the programme "
+           "published that month (Stage 3, by signing phase) or techbench computed it (see Methodology).")
+pending = rows.filter(pl.col("extension") == data.EXTENSION_PENDING)
+if pending.height:
+    st.info(f"{pending.height} extension(s) granted since these figures were published are shown in the table; the "
+            "counts above include them from the next pipeline run.", icon=":material/schedule:")
 st.dataframe(
-    shown.drop("signatory", "submission_id"), hide_index=True, width="stretch", placeholder=ui.MISSING,
+    shown.select("signatory_name", "stage", "due", "due_basis", "falls_due", "status", "extended_from", "extension",
+                 "window_opens", "submitted_at", "days_late"),
+    hide_index=True, width="stretch", placeholder=ui.MISSING,
     column_config={
         "signatory_name": "Signatory", "stage": "Stage", "status": "Status",
-        "window_opens": st.column_config.DateColumn("Window opens", format="D MMM YYYY"),
-        "due": st.column_config.DateColumn("Due", format="D MMM YYYY"),
+        "due": st.column_config.DateColumn("Deadline", format="D MMM YYYY",
+                                           help="The submission window the return is due at."),
+        "due_basis": st.column_config.TextColumn("Basis", help="“published phase N”: the programme's Stage 3 "
+                                                 "date for the signing phase; “computed”: techbench's rule."),
+        "falls_due": st.column_config.DateColumn("Falls due", format="MMM YYYY",
+                                                 help="The month the stage falls due, before rounding to a window."),
+        "extended_from": st.column_config.DateColumn("Extended from", format="D MMM YYYY",
+                                                     help="The deadline before the institution's extension."),
+        "extension": "Extension",
+        "window_opens": st.column_config.DateColumn("Due from", format="D MMM YYYY",
+                                                    help="The day after the window before the deadline."),
         "submitted_at": st.column_config.DateColumn("Submitted", format="D MMM YYYY"),
-        "days_late": st.column_config.NumberColumn("Days late", help="Days after the due date (0: on time)."),
+        "days_late": st.column_config.NumberColumn("Days late", help="Days after the deadline (0: on time)."),
     })
+
+if viewer.role == "steering":
+    st.subheader("Grant an extension")
+    if message := st.session_state.pop(GRANTED_KEY, None):
+        st.success(message, icon=":material/task_alt:")
+    st.caption("The programme grants one extension per institution, ever: the stage's deadline moves to the next "
+               "window. It is recorded in the audit trail in your name, with the reason.")
+    names = dict(rows.select("signatory", "signatory_name").unique().sort("signatory_name").iter_rows())
+    with st.form("tracker_extension", clear_on_submit=True):
+        slug = st.selectbox("Signatory", list(names), format_func=names.get, key="extension_signatory")
+        stage = st.selectbox("Stage", list(STAGES), key="extension_stage")
+        reason = st.text_area("Reason", key="extension_reason")
+        if st.form_submit_button("Grant the extension", type="primary"):
+            try:
+                entry = data.grant_extension(snap, viewer, slug, stage, reason)
+            except data.ExtensionRefused as exc:
+                st.error(ui.plain(exc), icon=":material/block:")
+            except data.Denied as exc:
+                stop_if_denied(exc)
+            else:
+                st.session_state[GRANTED_KEY] = (
+                    f"Extension granted to {ui.plain(names[slug])} for Stage {stage}: the deadline moves from "
+                    f"{entry.details['from']} to {entry.details['to']}.")
+                st.rerun()
+    with st.expander("Extensions granted"):
+        st.dataframe(data.recorded_extensions(snap, viewer), hide_index=True, width="stretch",
+                     placeholder=ui.MISSING)

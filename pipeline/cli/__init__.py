@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import typer
 
-from pipeline.cli import benchmarks, plugins, register, returns
+from pipeline.cli import benchmarks, calendar, plugins, register, returns
 from pipeline.cli import pipeline as runs
 from pipeline.cli.contributed import CommandLine
 
@@ -21,7 +21,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-for _domain in (returns, plugins, register, runs, benchmarks):
+for _domain in (returns, plugins, register, runs, benchmarks, calendar):
     app.add_typer(_domain.app)
 
 
