@@ -30,10 +30,11 @@ international way (2024-03-31). The header row is bold.
   (capped). ``to_xlsx`` takes one frame or ``{sheet name: frame}``.
 - HESA attribution: a frame holding HESA figures (a column of ``HESA_COLUMNS``, or rows of a
   metric computed from them, ``catalogue.HESA_METRICS``) carries HESA's attribution
-  (``hesa_reconciliation.ATTRIBUTION``, required by its CC BY 4.0 licence): in CSV as a first line
-  ``# Contains HESA Data: …`` before the header, as HESA's own files carry their notes (read it
-  back with ``comment_prefix="#"``); in XLSX as a last sheet, "Attribution". Nothing is added
-  to other exports.
+  (``hesa_reconciliation.ATTRIBUTION``, required by its CC BY 4.0 licence): in CSV as a last line
+  ``# Contains HESA Data: …`` after the rows, so that the header stays the first line every CSV
+  reader expects (read the file back with ``comment_prefix="#"``, or skip the row whose first
+  cell starts with "#"); in XLSX as a last sheet, "Attribution". Nothing is added to other
+  exports.
 - Files are written to ``<path>.part`` and renamed into place, so that a watcher never sees half a
   file. Apply ``disclosure.disclose`` *before* exporting for anyone but the steering group.
 """
@@ -118,7 +119,7 @@ def to_bytes_csv(frame: pl.DataFrame, *, bom: bool = False) -> bytes:
     """The frame as safe CSV (UTF-8), for downloads."""
     data = _safe_csv_frame(frame).write_csv(date_format="%Y-%m-%d", null_value="").encode("utf-8")
     if (note := hesa_attribution(frame)) is not None:
-        data = pl.DataFrame({"#": [f"# {note}"]}).write_csv(include_header=False).encode("utf-8") + data
+        data += pl.DataFrame({"#": [f"# {note}"]}).write_csv(include_header=False).encode("utf-8")
     return (b"\xef\xbb\xbf" + data) if bom else data
 
 
