@@ -48,6 +48,8 @@ VIEWS = (
     View("quality", "views/quality.py", "Data quality", ":material/fact_check:"),
     View("methodology", "views/methodology.py", "Methodology", ":material/menu_book:", needs_snapshot=False),
     View("downloads", "views/downloads.py", "Downloads", ":material/download:"),
+    View("register", "views/register.py", "Signatory register", ":material/edit_note:", ("steering",),
+         needs_snapshot=False),
 )
 BY_KEY = {v.key: v for v in VIEWS}
 

@@ -218,3 +218,27 @@ def test_a_download_link_expires():
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(web.time, "time", lambda: later)
         assert web._ticket(ticket, "digest") is None
+
+
+# --- the signatory register (steering group only) ----------------------------------------------------
+
+def test_the_register_page_gives_other_roles_no_form_no_data_and_no_write(server, account, dashboard_home):
+    from pipeline import audit
+
+    paths = dashboard_home.paths
+    register, trail = paths.register.read_bytes(), audit.entries(paths)
+    with AppSession(signed_in(server, account("steering"))) as app:
+        shown = app.run(page="register")
+    assert not shown.exceptions and "dataframe" in shown.kinds and shown.shows("Add a signatory or correct one")
+    assert {"UKPRN", "Save the correction", "Add the signatory"} <= set(shown.widgets)
+    forged = [WidgetState(id=shown.widgets["UKPRN"][1], string_value="10007143"),
+              button_press(shown.widgets["Save the correction"][1]),
+              button_press(shown.widgets["Add the signatory"][1])]
+    for who in (account("institution", "imperial"), account("reviewer")):
+        with AppSession(signed_in(server, who)) as app:
+            asked = app.run(page="register")
+            sent = app.run(widgets=forged)  # the steering form's own widgets, submitted from this session
+        for run in (asked, sent):  # the page is not in their navigation: Streamlit runs their first page
+            assert not run.exceptions and not run.shows("Signatory register") and not run.shows("Add a signatory")
+            assert not {"UKPRN", "Signatory", "Save the correction", "Add the signatory"} & set(run.widgets)
+    assert paths.register.read_bytes() == register and audit.entries(paths) == trail
