@@ -162,3 +162,23 @@ def test_cli_grant_list_and_tracker(paths):
 def test_cli_without_a_snapshot_says_so(tmp_path):
     result = runner.invoke(app, ["tracker", "--home", str(tmp_path)])
     assert result.exit_code == 1 and "run the pipeline first" in result.output
+
+
+# --- the tracker page -------------------------------------------------------------------------------
+
+def test_the_grant_form_is_the_steering_group_s_and_a_refusal_is_shown_not_raised(dashboard_home, monkeypatch):
+    from test_dashboard import open_page
+
+    monkeypatch.setenv("TECHBENCH_HOME", str(dashboard_home.paths.home))
+    monkeypatch.setenv("TECHBENCH_DISCLOSURE_SALT", "test salt")
+    at = open_page("institution", "tracker")
+    assert "Grant an extension" not in [s.value for s in at.subheader] and not at.text_area
+    at = open_page("steering", "tracker")
+    assert "Grant an extension" in [s.value for s in at.subheader]
+    table = next(d.value for d in at.dataframe if "due_basis" in d.value.columns)
+    assert {"due", "falls_due", "extended_from", "extension"} <= set(table.columns)
+    at.text_area(key="extension_reason").set_value("   ")
+    next(b for b in at.button if b.label == "Grant the extension").click().run()
+    assert not at.exception
+    assert any("Give the reason" in e.value for e in at.error)
+    assert audit.entries(dashboard_home.paths, action_prefix=EXTENSION_ACTION) == []
