@@ -504,3 +504,28 @@ def test_theme_coverage_is_the_share_of_plans_with_an_action_on_each_core_theme(
             assert share is None, (stage, theme)
         else:
             assert share == pytest.approx(100 * round_count(covered) / round_count(n) if covered else 0.0)
+
+
+def test_the_steering_group_corrects_the_register_on_its_page_and_sees_why_a_value_is_refused(tmp_path, monkeypatch):
+    from dashboards.accounts import AccountStore
+    from pipeline import audit
+    from pipeline.settings import Paths
+
+    paths = Paths(tmp_path)  # a home of its own: the shared one's register stays as it is
+    monkeypatch.setenv("TECHBENCH_HOME", str(tmp_path))
+    AccountStore.for_paths(paths).add_user("steer", PASSWORD, "steering")
+    at = open_page("steering", "register")
+    assert not at.exception and "pipeline uses the changed register from its next run" in texts(at)
+    at.selectbox(key="register_correct_slug").set_value("essex").run()
+    save = next(b for b in at.button if b.label == "Save the correction")
+    at.text_input(key="register_correct_essex_ukprn").set_value("10007143")
+    save.click().run()
+    assert any("10007143 is" in e and "Durham University" in e for e in errors(at))  # under the UKPRN field
+    assert not (tmp_path / "register.csv").exists() and audit.entries(paths) == []
+    at.text_input(key="register_correct_essex_ukprn").set_value("10007791")
+    at.text_input(key="register_correct_essex_signed").set_value("2017-05-31")
+    next(b for b in at.button if b.label == "Save the correction").click().run()
+    assert not errors(at) and "essex corrected" in texts(at)
+    [entry] = audit.entries(paths)
+    assert (entry.actor, entry.subject, entry.details["after"]) == ("steer", "essex", {"signed": "2017-05-31"})
+    assert table_with(at, "by")["signatory"].to_list() == ["essex"]  # the trail on the page
