@@ -314,7 +314,7 @@ def test_reconcile_on_the_real_hesa_extract():
     ])
     r = hr.reconcile(returns, HESA_SIGNATORIES, load_hesa())
     assert r.columns == ["signatory", "stage", "submission_date", "ukprn", "academic_year", "declared", "hesa_proxy",
-                         "ratio", "flag"]
+                         "total_staff", "ratio", "flag", "note"]
     got = {(x["signatory"], x["stage"]): x for x in r.to_dicts()}
     e1 = got["edinburgh", 1]
     assert (e1["academic_year"], e1["declared"], e1["hesa_proxy"], e1["flag"]) == ("2018/19", 1600, 1595, "within band")
@@ -324,13 +324,13 @@ def test_reconcile_on_the_real_hesa_extract():
     assert e2["ratio"] == pytest.approx(3000 / 1595)
     e3 = got["edinburgh", 3]
     assert (e3["academic_year"], e3["hesa_proxy"], e3["ratio"], e3["flag"]) == (
-        "2009/10", None, None, "no HESA data for that year")
+        "2009/10", None, None, "year not published")
     e4 = got["edinburgh", 4]
     assert (e4["academic_year"], e4["hesa_proxy"], e4["flag"]) == ("2019/20", 1740, "below band")
     i1 = got["institute", 1]
     assert (i1["ukprn"], i1["academic_year"], i1["hesa_proxy"], i1["ratio"], i1["flag"]) == (
         None, "2018/19", None, None, "no UKPRN")
-    assert got["english", 1]["flag"] == "no HESA data for that year"
+    assert got["english", 1]["flag"] == "not in HESA that year"
     assert (got["eden", 1]["academic_year"], got["eden", 1]["flag"]) == (None, "no submission date")
     eden2 = got["eden", 2]
     assert (eden2["hesa_proxy"], eden2["ratio"], eden2["flag"]) == (1595, None, "no declared headcount")
@@ -361,7 +361,7 @@ def test_reconcile_opted_out_is_not_published_never_zero():
     ])
     r = hr.reconcile(returns, sigs, hesa).to_dicts()
     assert (r[0]["academic_year"], r[0]["hesa_proxy"], r[0]["ratio"], r[0]["flag"]) == (
-        "2020/21", None, None, "not published")
+        "2020/21", None, None, "not reported (opted out in 2020/21)")
     assert [x["flag"] for x in r[1:]] == ["within band", "above band", "within band", "below band", "above band"]
     assert [x["ratio"] for x in r[1:5]] == pytest.approx([1.5, 1.51, 0.67, 0.66])
     assert (r[5]["hesa_proxy"], r[5]["ratio"]) == (0, None)
