@@ -13,7 +13,9 @@ menus are drawn (DESIGN §4 item 10). One module per concern:
   positions and history;
 * ``uploads``: an institution's upload check (``check_upload``) and the status of its files;
 * ``quality``: the Great Expectations results and Data Docs (steering only);
-* ``extensions``: granting an extension (steering only) and the extensions recorded.
+* ``extensions``: granting an extension (steering only) and the extensions recorded;
+* ``register``: the signatory register to read and change (add, correct), its problems and its audit
+  trail (steering only).
 """
 
 from dashboards.data.access import Denied, Viewer
