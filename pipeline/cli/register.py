@@ -65,10 +65,10 @@ def _fields(args: list[str]) -> dict[str, str]:
         arg = rest.pop(0)
         if not arg.startswith("--"):
             raise fail(f"'{arg}' is not '--<column> <value>'; the columns are: {', '.join(COLUMNS)}", 2)
-        name, _, value = arg[2:].partition("=")
-        if not _ and not rest:
+        name, inline, value = arg[2:].partition("=")
+        if not inline and not rest:
             raise fail(f"--{name} needs a value (give '' to clear it)", 2)
-        fields[name.replace("-", "_")] = value if _ else rest.pop(0)
+        fields[name.replace("-", "_")] = value if inline else rest.pop(0)
     return fields
 
 
