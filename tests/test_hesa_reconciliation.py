@@ -145,8 +145,6 @@ def test_the_attribution_is_the_plugins_and_goes_with_every_hesa_export():
     assert load_workbook(io.BytesIO(to_bytes_xlsx(values.head(1)))).sheetnames == ["data"]
 
 
-@pytest.mark.xfail(strict=True, reason="pipeline/benchmarks/disclosure.py must withhold peers' values of "
-                                       "catalogue.HESA_METRICS (not this helper's file)")
 def test_a_peers_hesa_metric_value_is_withheld_like_its_hesa_figures():
     values = pl.DataFrame({"signatory": ["own", "peer"], "stage": [1, 1], "metric": ["technicians_per_100_staff"] * 2,
                            "value": [10.6, 12.3]})

@@ -172,17 +172,14 @@ def tracker_summary(snap: Snapshot, viewer: Viewer) -> pl.DataFrame:
     return _publish_counts(viewer, frame)
 
 
-# Every tracker column (deadline basis, extensions) for the tracker page; the rows are the viewer's own
-# or assigned signatories' (steering: all), so no disclosure control applies to them.
-TRACKER = """SELECT t.*, s.name AS signatory_name FROM bench_tracker t JOIN signatories s ON s.slug = t.signatory
-             ORDER BY s.name, t.stage"""
 
 
 def tracker(snap: Snapshot, viewer: Viewer) -> pl.DataFrame:
     """Tracker rows for the signatories whose profile this viewer may open (steering: all), with the
     extensions granted since the snapshot laid over them (``extensions.with_extensions``)."""
     viewer.require_unchanged()
-    rows = with_extensions(snap, snap.query(TRACKER))
+    # the rows are the viewer's own or assigned signatories' (steering: all): no disclosure control applies
+    rows = with_extensions(snap, snap.query(SECTOR_TABLES["tracker"]))
     if viewer.role == "steering":
         return rows
     return rows.filter(pl.col("signatory").is_in(visible_signatories(snap, viewer)["slug"].implode()))

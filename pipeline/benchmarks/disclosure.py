@@ -109,7 +109,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import polars as pl
 
-from pipeline.benchmarks.catalogue import CATALOGUE
+from pipeline.benchmarks.catalogue import CATALOGUE, HESA_METRICS
 from pipeline.benchmarks.pseudonyms import SALT_VARIABLE, anonymise, pseudonyms, token, view_key
 from pipeline.benchmarks.rounding import MIN_GROUP, SMALL, apply_to_counts, round_count, rounded_share
 from pipeline.ids import ROLES
@@ -162,6 +162,8 @@ VALUE_DIFFERENCES = frozenset({"change", "diff", "diff_low", "diff_high"})
 LINKING_COLUMNS = frozenset({
     "hesa_proxy", "technician_proxy", "total_non_academic", "total_staff", "academic_year", "year_start", "ratio",
     "flag",
+    # "published phase N" names a peer's signing period as surely as its signing date would
+    "due_basis", "falls_due", "extended_from",
 })
 
 
@@ -283,10 +285,14 @@ def _disclose_one(frame: pl.DataFrame, viewer: str | None, peer: dict[str, str],
     frame = apply_to_counts(frame, [c for c in counted if c in GROUP_COUNT_COLUMNS])
     frame = apply_to_counts(frame, [c for c in counted if c not in GROUP_COUNT_COLUMNS], exact=own)
     if {METRIC_VALUE, "metric"} <= set(frame.columns) and frame.schema[METRIC_VALUE].is_numeric():
-        peer_count = pl.col("metric").is_in(sorted(COUNT_METRICS)) & (~own if own is not None else pl.lit(True))
-        frame = frame.with_columns(pl.when(peer_count).then(None).otherwise(pl.col(c)).alias(c)
+        peer_row = ~own if own is not None else pl.lit(True)
+        peer_count = pl.col("metric").is_in(sorted(COUNT_METRICS)) & peer_row
+        # a peer's HESA metric is its own HESA figure divided into its headcount: withheld, like the figure
+        peer_hesa = pl.col("metric").is_in(sorted(HESA_METRICS)) & peer_row
+        frame = frame.with_columns(pl.when(peer_count | peer_hesa).then(None).otherwise(pl.col(c)).alias(c)
                                    for c in VALUE_DIFFERENCES if c in frame.columns)
         frame = apply_to_counts(frame, [METRIC_VALUE], exact=~peer_count)
+        frame = frame.with_columns(pl.when(peer_hesa).then(None).otherwise(pl.col(METRIC_VALUE)).alias(METRIC_VALUE))
     if ident is None:
         # no signatory identity: only names that could be linked (or not) to a signatory
         names = [c for c in NAME_COLUMNS if c in frame.columns]

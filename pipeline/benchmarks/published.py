@@ -27,12 +27,12 @@ SECTOR_TABLES = {
         FROM bench_metric_values v JOIN signatories s ON s.slug = v.signatory
         ORDER BY v.signatory, v.stage, v.metric""",
     "tracker": """
-        SELECT t.signatory, s.name AS signatory_name, t.stage, t.window_opens, t.due, t.status, t.submitted_at,
-               t.days_late, t.submission_id
+        SELECT t.signatory, s.name AS signatory_name, t.stage, t.due_basis, t.falls_due, t.window_opens, t.due,
+               t.extended_from, t.status, t.submitted_at, t.days_late, t.submission_id
         FROM bench_tracker t JOIN signatories s ON s.slug = t.signatory ORDER BY s.name, t.stage""",
     "hesa_reconciliation": """
-        SELECT h.signatory, s.name AS signatory_name, h.stage, h.academic_year, h.declared, h.hesa_proxy, h.ratio,
-               h.flag
+        SELECT h.signatory, s.name AS signatory_name, h.stage, h.academic_year, h.declared, h.hesa_proxy,
+               h.total_staff, h.ratio, h.flag, h.note
         FROM bench_hesa_reconciliation h JOIN signatories s ON s.slug = h.signatory ORDER BY s.name, h.stage""",
     "appendix_a_adoption": "SELECT * FROM bench_appendix_a_adoption ORDER BY theme, activity_id",
     "metric_catalogue": "SELECT metric, name, definition, unit, direction, kind, headline FROM bench_metric_catalogue",
