@@ -19,7 +19,7 @@ sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != 
 
 from pipeline.benchmarks import hesa_reconciliation as hr  # noqa: E402
 from pipeline.benchmarks.lineage import action_lineage, sector_trends, signatory_trends  # noqa: E402
-from pipeline.benchmarks.tracker import load_cohorts, tracker  # noqa: E402
+from pipeline.benchmarks.tracker import tracker  # noqa: E402
 from plugins.hesa.reader import load_hesa  # noqa: E402
 from tests.test_benchmark_tracking import synthetic_sector  # noqa: E402
 
@@ -39,9 +39,9 @@ def main() -> None:
     signatories, submissions, returns, actions, values = synthetic_sector(n)
     print(f"synthetic sector: {n} signatories, {submissions.height} submissions, {returns.height} returns, "
           f"{actions.height} actions, {values.height} metric values (built in {time.perf_counter() - start:.1f} s)")
-    cohorts, hesa = load_cohorts(), load_hesa()
+    hesa = load_hesa()
     total = 0.0
-    for name, fn in [("tracker", lambda: tracker(signatories, submissions, cohorts, dt.date(2026, 1, 1))),
+    for name, fn in [("tracker", lambda: tracker(signatories, submissions, dt.date(2026, 1, 1))),
                      ("hesa reconcile", lambda: hr.reconcile(returns, signatories, hesa)),
                      ("sector_trends", lambda: sector_trends(values)),
                      ("signatory_trends", lambda: signatory_trends(values)),

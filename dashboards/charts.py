@@ -9,7 +9,7 @@ from pipeline.schema import Theme
 
 STATUS_COLOURS = {
     "submitted": "#2e7d32", "accepted": "#2e7d32", "due": "#f9a825", "not yet due": "#90a4ae",
-    "overdue": "#c62828", "rejected": "#6a1b9a",
+    "overdue": "#c62828", "rejected": "#6a1b9a", "due date unknown": "#8d6e63",
 }
 THEME_ORDER = [t.value for t in Theme]  # the four core themes, then Evaluating Impact
 

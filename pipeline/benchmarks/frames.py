@@ -16,7 +16,7 @@ LATEST = "submission_id IN (SELECT submission_id FROM submissions WHERE is_lates
 
 @dataclass
 class Frames:
-    signatories: pl.DataFrame    # slug, name, type, nation, region (once the register has it), ukprn, signed, cohort, mission_group, peer_groups, plugin, synthetic
+    signatories: pl.DataFrame    # the warehouse table: slug, name, type, nation, region, ukprn, signed (+ _precision), cohort, ...
     submissions: pl.DataFrame    # submission_id, signatory, stage, status, received_at, is_latest_valid
     returns: pl.DataFrame        # one row per latest valid (signatory, stage): see warehouse.returns
     areas: pl.DataFrame          # submission_id, ordinal, name, headcount, fte
