@@ -163,8 +163,9 @@ def open_view(key: str) -> Frame:
     when = info.published_at.astimezone(dt.UTC).strftime("%d %b %Y, %H:%M UTC")
     st.caption(f"Data as of {when} · snapshot {info.version}")
     if info.synthetic:
-        st.warning("**SYNTHETIC DATA** — generated for demonstration and testing; these are not real "
-                   "institutions' returns.", icon=":material/science:")
+        st.warning("**SYNTHETIC RETURNS** — the returns were generated for demonstration and testing; they "
+                   "are not what these institutions submitted. The signatory register and the HESA figures "
+                   "are real.", icon=":material/science:")
     return Frame(viewer, Snapshot(home, current))
 
 

@@ -135,7 +135,7 @@ def test_every_view_renders_for_every_role_allowed(home, role, key):
     assert not errors(at)
     shown = texts(at)
     if key != "upload" and key != "methodology":
-        assert "Data as of" in shown and "SYNTHETIC DATA" in shown
+        assert "Data as of" in shown and "SYNTHETIC RETURNS" in shown and "HESA figures are real" in shown
 
 
 DENIED = [(role, v.key) for v in VIEWS for role in USERS if role not in v.roles]
@@ -531,3 +531,23 @@ def test_the_steering_group_corrects_the_register_on_its_page_and_sees_why_a_val
     [entry] = audit.entries(paths)
     assert (entry.actor, entry.subject, entry.details["after"]) == ("steer", "essex", {"signed": "2017-05-31"})
     assert table_with(at, "by")["signatory"].to_list() == ["essex"]  # the trail on the page
+
+
+def test_downloads_from_a_synthetic_sector_say_so_in_the_file_and_its_name(home):
+    import io as _io
+
+    import openpyxl
+
+    from dashboards import exports
+
+    content, name, _ = exports.sector_table(viewer(home, "steer"), "hesa_reconciliation", "csv")
+    assert "-SYNTHETIC-" in name
+    lines = content.decode("utf-8-sig").splitlines()
+    assert lines[0].startswith("signatory,")  # the header stays first
+    assert any(line.startswith("# SYNTHETIC DATA") and "register and the HESA figures are real" in line
+               for line in lines[-2:])
+    assert lines[-1].startswith("# Contains HESA Data")
+    content, name, _ = exports.sector_table(viewer(home, "steer"), "positions", "xlsx")
+    wb = openpyxl.load_workbook(_io.BytesIO(content))
+    notes = [row[1] for row in wb[wb.sheetnames[-1]].iter_rows(min_row=2, values_only=True)]
+    assert wb.sheetnames[-1] == "Attribution" and notes[0].startswith("SYNTHETIC DATA")

@@ -47,7 +47,7 @@ import json
 import math
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import IO
@@ -115,11 +115,22 @@ def _safe_csv_frame(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.rename({c: neutralise(c) for c in frame.columns if neutralise(c) != c})
 
 
-def to_bytes_csv(frame: pl.DataFrame, *, bom: bool = False) -> bytes:
-    """The frame as safe CSV (UTF-8), for downloads."""
+def _notes(frames: Iterable[pl.DataFrame], notes: Sequence[str]) -> list[tuple[str, str]]:
+    """(source, note) pairs a file must carry: the caller's (e.g. that the data are synthetic), then
+    HESA's attribution when a frame holds HESA figures."""
+    out = [("techbench", n) for n in notes]
+    if any(hesa_attribution(f) is not None for f in frames):
+        out.append(("HESA open data, DT025 Table 1", ATTRIBUTION))
+    return out
+
+
+def to_bytes_csv(frame: pl.DataFrame, *, bom: bool = False, notes: Sequence[str] = ()) -> bytes:
+    """The frame as safe CSV (UTF-8), for downloads; each note as a last ``# …`` line (the header
+    stays the first line every CSV reader expects)."""
     data = _safe_csv_frame(frame).write_csv(date_format="%Y-%m-%d", null_value="").encode("utf-8")
-    if (note := hesa_attribution(frame)) is not None:
-        data += pl.DataFrame({"#": [f"# {note}"]}).write_csv(include_header=False).encode("utf-8")
+    lines = [f"# {note}" for _, note in _notes([frame], notes)]
+    if lines:
+        data += pl.DataFrame({"#": lines}).write_csv(include_header=False).encode("utf-8")
     return (b"\xef\xbb\xbf" + data) if bom else data
 
 
@@ -220,19 +231,21 @@ def _write_sheet(wb, title: str, frame: pl.DataFrame) -> None:
         ws.append([convert(v) for v in row])
 
 
-def to_bytes_xlsx(frame: pl.DataFrame | Mapping[str, pl.DataFrame], *, sheet: str = "data") -> bytes:
-    """The frame (or ``{sheet name: frame}``) as an XLSX workbook, for downloads."""
+def to_bytes_xlsx(frame: pl.DataFrame | Mapping[str, pl.DataFrame], *, sheet: str = "data",
+                  notes: Sequence[str] = ()) -> bytes:
+    """The frame (or ``{sheet name: frame}``) as an XLSX workbook, for downloads; notes (and HESA's
+    attribution where due) on a last sheet."""
     from openpyxl import Workbook
 
     frames = dict(frame) if isinstance(frame, Mapping) else {sheet: frame}
     wb = Workbook(write_only=True)
     for title, f in zip(_sheet_names(list(frames)), frames.values()):
         _write_sheet(wb, title, f)
-    notes = {note for f in frames.values() if (note := hesa_attribution(f)) is not None}
-    if notes:
+    carried = _notes(frames.values(), notes)
+    if carried:
         title = _sheet_names([*frames, ATTRIBUTION_SHEET])[-1]
-        _write_sheet(wb, title, pl.DataFrame({"source": ["HESA open data, DT025 Table 1"],
-                                              "attribution": sorted(notes)}))
+        _write_sheet(wb, title, pl.DataFrame({"source": [s for s, _ in carried],
+                                              "attribution": [n for _, n in carried]}))
     if not frames:
         wb.create_sheet(title=sheet)
     buffer = io.BytesIO()

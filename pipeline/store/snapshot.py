@@ -53,8 +53,7 @@ class Published:
 
 def publish(con: duckdb.DuckDBPyConnection, paths: Paths, run_id: str) -> SnapshotInfo:
     """Stamp the warehouse with a new snapshot version, then copy it into place atomically."""
-    info = SnapshotInfo(uuid.uuid4().hex[:12], dt.datetime.now(dt.UTC), run_id,
-                        bool(con.execute("SELECT coalesce(bool_or(synthetic), false) FROM signatories").fetchone()[0]))
+    info = SnapshotInfo(uuid.uuid4().hex[:12], dt.datetime.now(dt.UTC), run_id, _synthetic(con))
     con.execute("CREATE TABLE IF NOT EXISTS snapshot_meta (version VARCHAR, published_at TIMESTAMPTZ, "
                 "run_id VARCHAR, synthetic BOOLEAN)")
     with transaction(con):
@@ -78,6 +77,14 @@ def publish(con: duckdb.DuckDBPyConnection, paths: Paths, run_id: str) -> Snapsh
     write_atomically(paths.snapshot_dir / POINTER, json.dumps(record).encode())
     _prune(paths.snapshot_dir, keep=versioned)
     return info
+
+
+def _synthetic(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether anything published is synthetic: a register row, or a return (a real register's
+    signatories with generated returns, as in the demo)."""
+    tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    return any(bool(con.execute(f"SELECT coalesce(bool_or(synthetic), false) FROM {table}").fetchone()[0])
+               for table in ("signatories", "returns") if table in tables)
 
 
 def _prune(folder: Path, keep: Path) -> None:
