@@ -27,7 +27,7 @@ import time
 from pipeline.handin import landing
 
 from pipeline.validation import process
-from pipeline.signatories import load_register
+from pipeline.programme.signatories import load_register
 from pipeline.run import run_pipeline
 from pipeline.settings import Paths
 from pipeline.store.snapshot import open_snapshot

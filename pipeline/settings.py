@@ -51,6 +51,6 @@ class Paths:
         local = self.home / "register.csv"
         if local.is_file():
             return local
-        from pipeline.signatories import DEFAULT_REGISTER
+        from pipeline.programme.signatories import DEFAULT_REGISTER
 
         return DEFAULT_REGISTER

@@ -26,7 +26,7 @@ from pipeline.benchmarks.lineage import (  # noqa: E402
     similarity,
 )
 from pipeline.benchmarks.tracker import STATUSES, apply_extensions, deadlines, tracker  # noqa: E402
-from pipeline.calendar import (  # noqa: E402
+from pipeline.programme.calendar import (  # noqa: E402
     DEFAULT_PHASES,
     PhasesError,
     load_phases,

@@ -37,8 +37,10 @@ WAIT_MS = 60_000  # generous: the machine may be slow, nothing here is a timing 
 # The navigation each role sees (dashboards.session.VIEWS), in order; url paths in brackets.
 ALL_VIEWS = {"Sector overview": "overview", "Submission tracker": "tracker", "Institution profile": "profile",
              "Compare submissions": "compare", "Upload a return": "upload", "Data quality": "quality",
-             "Methodology": "methodology", "Downloads": "downloads"}
+             "Methodology": "methodology", "Downloads": "downloads", "Signatory register": "register"}
 STEERING_VIEWS = [title for title in ALL_VIEWS if title != "Upload a return"]
+REVIEWER_VIEWS = [title for title in STEERING_VIEWS if title != "Signatory register"]
+INSTITUTION_VIEWS = [title for title in ALL_VIEWS if title != "Signatory register"]
 
 # The app is idle: the script is not running, no element is left stale from the previous run,
 # Streamlit's "Running..." status widget is gone, and no element still shows the placeholder it has
@@ -204,7 +206,7 @@ def test_institution_uploads_a_return_and_follows_it_through_the_pipeline(page, 
     from pipeline.store.snapshot import open_snapshot
 
     sign_in(page, "inst")
-    assert navigation(page) == list(ALL_VIEWS)
+    assert navigation(page) == INSTITUTION_VIEWS
     open_view(page, "Upload a return")
     assert_no_exception(page, "Upload a return")
 
@@ -270,7 +272,7 @@ def test_reviewer_is_refused_a_submission_not_assigned_to_them(page, browser_hom
     ids = [browser_home.assigned[0], browser_home.unassigned[0]]
     sign_in(page, "rev", "/compare?submissions=" + ",".join(quote(i, safe="") for i in ids))  # a shared link
     assert "Upload a return" not in navigation(page)
-    assert navigation(page) == STEERING_VIEWS
+    assert navigation(page) == REVIEWER_VIEWS
     page.locator("h1", has_text="Compare submissions").wait_for()
     wait_idle(page)
     refusal = page.locator('[data-testid="stAlertContentError"]', has_text="You do not have access")

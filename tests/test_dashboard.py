@@ -510,7 +510,7 @@ def test_theme_coverage_is_the_share_of_plans_with_an_action_on_each_core_theme(
 
 def test_the_steering_group_corrects_the_register_on_its_page_and_sees_why_a_value_is_refused(tmp_path, monkeypatch):
     from dashboards.accounts import AccountStore
-    from pipeline import audit
+    from pipeline.programme import audit
     from pipeline.settings import Paths
 
     paths = Paths(tmp_path)  # a home of its own: the shared one's register stays as it is

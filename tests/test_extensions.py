@@ -1,5 +1,5 @@
 """Extensions: granted once per institution, by the steering group only, recorded in the audit trail,
-moving a deadline to the next submission window; through pipeline/calendar.py, the command line and
+moving a deadline to the next submission window; through pipeline/programme/calendar.py, the command line and
 the dashboard's data layer. Each test publishes a small tracker of its own (no pipeline run)."""
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from typer.testing import CliRunner
 
 from dashboards import data
 from dashboards.accounts import AccountStore
-from pipeline import audit
+from pipeline.programme import audit
 from pipeline.benchmarks.tracker import tracker
-from pipeline.calendar import EXTENSION_ACTION, ExtensionRefused, extensions, grant_extension
+from pipeline.programme.calendar import EXTENSION_ACTION, ExtensionRefused, extensions, grant_extension
 from pipeline.cli import app
 from pipeline.settings import Paths
 from pipeline.store.snapshot import published

@@ -126,7 +126,7 @@ def test_submission_ids_are_made_and_read_in_one_place():
 
 
 def test_the_audit_trail_keeps_every_change_in_order_and_survives_a_torn_line(paths):
-    from pipeline import audit
+    from pipeline.programme import audit
 
     audit.record(paths, "steer", "signatory.add", "york", {"name": "University of York"})
     audit.record(paths, "steer", "extension.grant", "essex", {"stage": 3, "reason": "flood"})

@@ -28,7 +28,7 @@ from pipeline.benchmarks.metrics import metric_values
 from pipeline.handin.landing import Landed
 from pipeline.kit.hooks import ParseContext, SourceFile
 from pipeline.registry import Registry
-from pipeline.signatories import DEFAULT_REGISTER
+from pipeline.programme.signatories import DEFAULT_REGISTER
 from pipeline.schema import (Action, ActionStatus, Area, CanonicalReturn, DatePrecision, Initiative, Person, SignOff, SignOffs,
                              Technicians, Theme)
 from pipeline.validation.validate import validate_source

@@ -223,7 +223,7 @@ def test_a_download_link_expires():
 # --- the signatory register (steering group only) ----------------------------------------------------
 
 def test_the_register_page_gives_other_roles_no_form_no_data_and_no_write(server, account, dashboard_home):
-    from pipeline import audit
+    from pipeline.programme import audit
 
     paths = dashboard_home.paths
     register, trail = paths.register.read_bytes(), audit.entries(paths)

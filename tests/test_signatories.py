@@ -14,11 +14,11 @@ from typer.testing import CliRunner
 
 from dashboards import data
 from dashboards.accounts import AccountStore
-from pipeline import audit
+from pipeline.programme import audit
 from pipeline.cli import app
-from pipeline.register_changes import ChangeRejected, check_register
+from pipeline.programme.changes import ChangeRejected, check_register
 from pipeline.settings import Paths
-from pipeline.signatories import (
+from pipeline.programme.signatories import (
     DEFAULT_REGISTER,
     RegisterError,
     Signatory,
@@ -27,7 +27,7 @@ from pipeline.signatories import (
     parse_register_lines,
     write_register,
 )
-from pipeline.ukprn import REFERENCE, providers, ukprn_problem, ukprn_problems
+from pipeline.programme.ukprn import REFERENCE, providers, ukprn_problem, ukprn_problems
 
 runner = CliRunner()
 HEADER = "slug,name,type,nation,ukprn,signed,plugin\n"

@@ -14,7 +14,7 @@ import pytest
 from pipeline.schema import CORE_THEMES
 
 from pipeline.kit.hooks import ParseContext
-from pipeline.signatories import load_register
+from pipeline.programme.signatories import load_register
 from pipeline.registry import Registry
 from pipeline.synthetic import VARIATION_RULES, generate, read_manifest
 from pipeline.validation.validate import validate_path

@@ -2,7 +2,7 @@
 and the extensions recorded, laid over the published tracker until the next pipeline run.
 
 The grant itself, with the programme's checks (a known signatory, once per institution), is
-``pipeline.calendar.grant_extension``, which the command line uses too; the audit trail is the
+``pipeline.programme.calendar.grant_extension``, which the command line uses too; the audit trail is the
 one record.
 """
 
@@ -14,9 +14,9 @@ import polars as pl
 
 from dashboards.data.access import Denied, Viewer
 from dashboards.data.snapshot import Snapshot
-from pipeline import audit, calendar
+from pipeline.programme import audit, calendar
 from pipeline.benchmarks.tracker import apply_extensions
-from pipeline.calendar import ExtensionRefused
+from pipeline.programme.calendar import ExtensionRefused
 
 EXTENSION_GRANTED = "granted"
 EXTENSION_PENDING = "granted; in the published figures from the next pipeline run"

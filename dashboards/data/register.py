@@ -2,7 +2,7 @@
 
 Every function checks, where the data is read or written, that the viewer is (still) a steering
 group account: an institution or a reviewer gets ``Denied``, never rows. Writes go through
-``pipeline.register_changes``, the one write path the command line shares (same checks, atomic,
+``pipeline.programme.changes``, the one write path the command line shares (same checks, atomic,
 recorded in the audit trail under the viewer's account). The register holds no contact details.
 """
 
@@ -11,9 +11,9 @@ from __future__ import annotations
 import polars as pl
 
 from dashboards.data.access import Denied, Viewer
-from pipeline import register_changes
+from pipeline.programme import changes as register_changes
 from pipeline.settings import Paths
-from pipeline.signatories import COLUMNS, Signatory
+from pipeline.programme.signatories import COLUMNS, Signatory
 
 
 def _require_steering(viewer: Viewer) -> None:

@@ -7,8 +7,8 @@ import streamlit as st
 
 from dashboards import data, ui
 from dashboards.session import open_view, paths, stop_if_denied
-from pipeline.register_changes import CORRECTABLE, ROW, ChangeRejected
-from pipeline.signatories import COLUMNS, REGIONS, Nation, SignatoryType
+from pipeline.programme.changes import CORRECTABLE, ROW, ChangeRejected
+from pipeline.programme.signatories import COLUMNS, REGIONS, Nation, SignatoryType
 
 frame = open_view("register")
 viewer, home = frame.viewer, paths()

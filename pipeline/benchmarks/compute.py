@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 import duckdb
 import polars as pl
 
-from pipeline import calendar
+from pipeline.programme import calendar
 from pipeline.settings import Paths
 from pipeline.store import warehouse
 from pipeline.benchmarks import groups, hesa_reconciliation, lineage, metrics, position, tagging, tracker
@@ -37,7 +37,7 @@ def catalogue_frame() -> pl.DataFrame:
 
 
 def compute(frames: Frames, today: dt.date, extensions: pl.DataFrame | None = None) -> dict[str, pl.DataFrame]:
-    """Every benchmark table; ``extensions`` (``pipeline.calendar.extensions``, none if not given) move
+    """Every benchmark table; ``extensions`` (``pipeline.programme.calendar.extensions``, none if not given) move
     the tracker's deadlines. Plan lineage (text matching) runs beside the metric work: polars
     releases the GIL, so the two use both cores."""
     with ThreadPoolExecutor(max_workers=2) as pool:

@@ -50,7 +50,7 @@ Each stage is then shown as one of:
 * **due date unknown** - nothing has arrived and there is no deadline (see above).
 
 **Extensions** are recorded by the steering group (``techbench extension grant`` or the tracker
-page; ``pipeline.calendar.grant_extension``) in the audit trail, the one record of them; the
+page; ``pipeline.programme.calendar.grant_extension``) in the audit trail, the one record of them; the
 tracker reads them from there at every pipeline run. A stage's extension does not move the
 stages after it (they follow the arrival, or the deadline as the programme set it).
 
@@ -60,7 +60,7 @@ Inputs: ``signatories`` (``slug``, ``signed`` Date or null, ``signed_precision``
 year} or null: not stated; a frame without ``signed_precision`` is read as day-precise),
 ``submissions`` (``submission_id``, ``signatory``, ``stage``, ``status`` in {accepted, rejected},
 ``received_at``; every version, as in ``Frames.submissions``), ``phases``
-(``pipeline.calendar.phases_frame``) and ``extensions`` (``pipeline.calendar.extensions``: the first
+(``pipeline.programme.calendar.phases_frame``) and ``extensions`` (``pipeline.programme.calendar.extensions``: the first
 grant per signatory in the audit trail; ``signatory``, ``stage``). Months are added with polars
 ``dt.offset_by("Nmo")``.
 
@@ -110,7 +110,7 @@ import datetime as dt
 
 import polars as pl
 
-from pipeline.calendar import EXTENSION_SCHEMA, load_phases, next_window, phases_frame, window_on_or_after
+from pipeline.programme.calendar import EXTENSION_SCHEMA, load_phases, next_window, phases_frame, window_on_or_after
 
 STAGE1_DUE_MONTHS = 18  # Stage 1 falls due this long after signing (the programme's 12-18 months)
 CYCLE_MONTHS = 24       # each later stage falls due this long after the previous one's basis

@@ -35,7 +35,7 @@ def tracker(
     Extensions granted since the last pipeline run are shown, marked "(pending)"."""
     import duckdb
 
-    from pipeline import calendar
+    from pipeline.programme import calendar
     from pipeline.benchmarks.tracker import apply_extensions
     from pipeline.store.snapshot import current, open_snapshot
 
@@ -79,7 +79,7 @@ def grant(
 ) -> None:
     """Grant SLUG its extension for one stage: the deadline moves to the next submission window.
     Refused (exit 1, with the reason) if the institution has had one already."""
-    from pipeline.calendar import ExtensionRefused, grant_extension
+    from pipeline.programme.calendar import ExtensionRefused, grant_extension
 
     try:
         entry = grant_extension(home_paths(home), slug, stage, reason, by)
@@ -94,7 +94,7 @@ def grant(
 @extension.command("list")
 def list_extensions(as_json: AsJson = False, home: HomeOption = None) -> None:
     """The extensions granted, from the audit trail."""
-    from pipeline.calendar import extensions
+    from pipeline.programme.calendar import extensions
 
     rows = extensions(home_paths(home))
     if as_json:

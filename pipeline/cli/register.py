@@ -36,7 +36,7 @@ def signatories(
     from rich.console import Console
     from rich.table import Table
 
-    from pipeline.register_changes import check_register
+    from pipeline.programme.changes import check_register
 
     path = register or home_paths(home).register
     rows, problems = check_register(path)
@@ -57,7 +57,7 @@ def signatories(
 
 def _fields(args: list[str]) -> dict[str, str]:
     """``--column value`` (or ``--column=value``) pairs; hyphens in a column's name are underscores."""
-    from pipeline.signatories import COLUMNS
+    from pipeline.programme.signatories import COLUMNS
 
     fields: dict[str, str] = {}
     rest = list(args)
@@ -73,7 +73,7 @@ def _fields(args: list[str]) -> dict[str, str]:
 
 
 def _apply(change, by: str | None) -> None:
-    from pipeline.register_changes import ROW, ChangeRejected
+    from pipeline.programme.changes import ROW, ChangeRejected
 
     try:
         signatory, where = change(by or f"cli:{getpass.getuser()}")
@@ -90,7 +90,7 @@ def add(ctx: typer.Context, home: HomeOption = None, by: ByOption = None) -> Non
     --region, --ukprn, --signed-as-stated, --cohort, --mission-group, --peer-groups, --plugin
     (default official_form), --synthetic, --source, --source-url. Checked as the register file is;
     written to the home's register.csv and the audit trail."""
-    from pipeline.register_changes import add as add_row
+    from pipeline.programme.changes import add as add_row
 
     paths, fields = home_paths(home), _fields(ctx.args)
     _apply(lambda actor: (add_row(paths, actor, fields), paths.home / "register.csv"), by)
@@ -107,7 +107,7 @@ def correct(
     """Correct a signatory: --<column> <new value> for each column to change (e.g. --ukprn 10007791,
     --signed 2017-05, --region ''); every column but the slug. Checked as the register file is;
     written to the home's register.csv and the audit trail with the values before and after."""
-    from pipeline.register_changes import correct as correct_row
+    from pipeline.programme.changes import correct as correct_row
 
     paths, fields = home_paths(home), _fields(ctx.args)
     if not fields:

@@ -14,7 +14,7 @@ import polars as pl
 
 from pipeline.defs.resources import TechbenchResource
 from pipeline.handin import landing
-from pipeline.signatories import load_register
+from pipeline.programme.signatories import load_register
 from pipeline.store import snapshot, warehouse
 from pipeline.validation import process
 

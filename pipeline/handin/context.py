@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from pipeline.kit.hooks import ParseContext
-from pipeline.signatories import RegisterError, load_register
+from pipeline.programme.signatories import RegisterError, load_register
 
 
 def signatory_names(register: Path) -> dict[str, str]:

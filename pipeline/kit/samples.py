@@ -4,7 +4,7 @@ A plugin ships sample files (``PluginInfo.samples``) that the plugin contract re
 build them from a made-up signatory the same way the synthetic sector does, marked as synthetic.
 """
 
-from pipeline.signatories import Nation, Signatory, SignatoryType
+from pipeline.programme.signatories import Nation, Signatory, SignatoryType
 from pipeline.synthetic import Member, make_return, stable_bytes
 
 __all__ = ["Member", "Nation", "Signatory", "SignatoryType", "make_return", "stable_bytes"]

@@ -58,7 +58,7 @@ def _sample(slug: str, name: str, path: Path) -> Path:
     import random
 
     from pipeline.kit.flat import flatten
-    from pipeline.signatories import Nation, Signatory, SignatoryType
+    from pipeline.programme.signatories import Nation, Signatory, SignatoryType
     from pipeline.synthetic import Member, make_return
 
     member = Member(Signatory(slug=slug, name=f"{slug.replace('-', ' ').title()} (synthetic)",

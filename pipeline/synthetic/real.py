@@ -15,7 +15,7 @@ import datetime as dt
 from pathlib import Path
 
 from pipeline.registry import Registry
-from pipeline.signatories import DEFAULT_REGISTER, load_register
+from pipeline.programme.signatories import DEFAULT_REGISTER, load_register
 from pipeline.synthetic.quality import draw_quality
 from pipeline.synthetic.sector import IMPERIAL_AREAS, Member, plugin_choice, seeded_rng, writes
 

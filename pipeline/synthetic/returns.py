@@ -29,7 +29,7 @@ from pipeline.schema import (
     Technicians,
     Theme,
 )
-from pipeline.signatories import Nation, SignatoryType
+from pipeline.programme.signatories import Nation, SignatoryType
 from pipeline.synthetic.sector import IMPERIAL_AREAS, Member, seeded_rng
 
 FIRST = ("Alex", "Sam", "Priya", "Tom", "Aisha", "Chris", "Jenna", "Mark", "Fiona", "Rhys", "Niamh", "Omar",

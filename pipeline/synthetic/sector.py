@@ -15,7 +15,7 @@ import random
 from dataclasses import dataclass
 
 from pipeline.registry import Registry
-from pipeline.signatories import Nation, Signatory, SignatoryType
+from pipeline.programme.signatories import Nation, Signatory, SignatoryType
 
 PLACE_A = ("Ash", "Bram", "Cal", "Dun", "Elm", "Fen", "Glen", "Hart", "Ivy", "Kings", "Lark", "Marl",
            "North", "Oak", "Pen", "Quarry", "Raven", "Stan", "Thorn", "Wey")

@@ -25,7 +25,7 @@ from pipeline.kit.hooks import ParseContext
 from pipeline.kit.normalise import add_months
 from pipeline.registry import Registry
 from pipeline.settings import SPAWN
-from pipeline.signatories import write_register
+from pipeline.programme.signatories import write_register
 from pipeline.synthetic.defects import DEFECT_RATE, DEFECTS
 from pipeline.synthetic.quality import plan_warnings, vary
 from pipeline.synthetic.real import real_register

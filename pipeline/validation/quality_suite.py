@@ -1,7 +1,7 @@
 """The warehouse's expectation suite: what Great Expectations checks in each table, and the SQL that reads it.
 
 The expectations are the ones the steering group relies on when it reads the benchmarks: values in
-the enums of ``pipeline.schema`` and ``pipeline.signatories``, counts in range, exactly one latest
+the enums of ``pipeline.schema`` and ``pipeline.programme.signatories``, counts in range, exactly one latest
 valid submission per signatory and stage, no child row without its parent. Where the schema has a
 rule GX cannot state directly, the SQL computes a column and the suite expects that column (a
 count of latest valid submissions per group, a remainder, a join flag). What the DuckDB schema
@@ -18,7 +18,7 @@ from typing import Any, get_args
 
 from pipeline.kit.hooks import Severity
 from pipeline.schema import MAX_STAGE, ActionStatus, DatePrecision, Register, Theme
-from pipeline.signatories import Nation, Signatory, SignatoryType
+from pipeline.programme.signatories import Nation, Signatory, SignatoryType
 
 #: The values ``submissions.status`` may take (the warehouse's CHECK constraint enforces them).
 ACCEPTED, REJECTED = "accepted", "rejected"

@@ -21,10 +21,12 @@ from pathlib import Path
 
 import polars as pl
 
-from pipeline import audit, ids
+from pipeline.programme import audit
+
+from pipeline import ids
 from pipeline.settings import Paths
 
-DEFAULT_PHASES = Path(__file__).resolve().parent / "config" / "stage3_phases.csv"
+DEFAULT_PHASES = Path(__file__).resolve().parent.parent / "config" / "stage3_phases.csv"
 WINDOW_MONTHS = (1, 7)  # the submission windows: 31 January and 31 July (the programme's)
 EXTENSION_ACTION = "extension.grant"
 EXTENSION_SCHEMA = {"signatory": pl.String, "stage": pl.Int64, "granted_at": pl.String, "granted_by": pl.String,

@@ -16,11 +16,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from pipeline import audit
+from pipeline.programme import audit
 from pipeline.settings import Paths
-from pipeline.signatories import (COLUMNS, Problem, RegisterError, Signatory, read_register_lines, read_text,
+from pipeline.programme.signatories import (COLUMNS, Problem, RegisterError, Signatory, read_register_lines, read_text,
                                   row_problems, write_rows)
-from pipeline.ukprn import ukprn_problem, ukprn_problems
+from pipeline.programme.ukprn import ukprn_problem, ukprn_problems
 
 #: Columns a correction may change: all but the slug, which every other record keys on.
 CORRECTABLE = tuple(c for c in COLUMNS if c != "slug")

@@ -30,7 +30,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-DEFAULT_REGISTER = Path(__file__).parent / "config" / "signatories.csv"
+DEFAULT_REGISTER = Path(__file__).resolve().parent.parent / "config" / "signatories.csv"
 COLUMNS = ("slug", "name", "type", "nation", "region", "ukprn", "signed", "signed_as_stated", "cohort",
            "mission_group", "peer_groups", "plugin", "synthetic", "source", "source_url")
 REQUIRED_COLUMNS = ("slug", "name", "type", "nation", "signed", "plugin")

@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from pipeline.signatories import Problem, Signatory
+from pipeline.programme.signatories import Problem, Signatory
 
-REFERENCE = Path(__file__).parent / "config" / "ukprn_providers.csv"
+REFERENCE = Path(__file__).resolve().parent.parent / "config" / "ukprn_providers.csv"
 
 #: UKPRN -> ((another name of the provider, the source that uses it), ...).
 ALIASES: dict[str, tuple[tuple[str, str], ...]] = {
