@@ -25,7 +25,6 @@ import tempfile
 import time
 
 from pipeline.handin import landing
-
 from pipeline.validation import process
 from pipeline.programme.signatories import load_register
 from pipeline.run import run_pipeline

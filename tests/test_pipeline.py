@@ -15,7 +15,6 @@ import duckdb
 import pytest
 
 from pipeline.handin import landing
-
 from pipeline.store import warehouse
 from pipeline.validation.rules import RULES
 from pipeline.run import run_pipeline

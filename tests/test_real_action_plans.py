@@ -21,7 +21,6 @@ import polars as pl
 import pytest
 
 from pipeline.kit import actions, normalise
-
 from pipeline.store import warehouse
 from pipeline.benchmarks.frames import load_frames
 from pipeline.benchmarks.metrics import metric_values

@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 
 from pipeline.schema import CORE_THEMES
-
 from pipeline.kit.hooks import ParseContext
 from pipeline.programme.signatories import load_register
 from pipeline.registry import Registry

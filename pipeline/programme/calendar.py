@@ -22,7 +22,6 @@ from pathlib import Path
 import polars as pl
 
 from pipeline.programme import audit
-
 from pipeline import ids
 from pipeline.settings import Paths
 
