@@ -190,12 +190,14 @@ def test_an_unknown_command_suggests_contributed_ones_too(typo):
 
 def test_validate_starts_without_loading_contributed_commands_or_heavy_libraries():
     """`techbench validate` is what a lead runs most: its start-up pays for no dashboard, database
-    or orchestration library, and for no other package's commands."""
+    or orchestration library, for no other package's commands, and for no reader of a file type
+    it was not given (a Word return needs neither the spreadsheet libraries nor polars)."""
     import subprocess
 
     script = ("import sys\nfrom pipeline.cli import app\n"
               "try:\n    app(['validate', '--json', sys.argv[1]])\nexcept SystemExit:\n    pass\n"
-              "heavy = ('dashboards', 'streamlit', 'dagster', 'duckdb', 'great_expectations')\n"
+              "heavy = ('dashboards', 'streamlit', 'dagster', 'duckdb', 'great_expectations',\n"
+              "         'openpyxl', 'python_calamine', 'polars', 'numpy', 'docx', 'pdfplumber', 'odfdo')\n"
               "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy), file=sys.stderr)")
     proc = subprocess.run([sys.executable, "-c", script, str(NORTHGATE)], capture_output=True, text=True,
                           timeout=120)

@@ -11,7 +11,6 @@ import math
 import re
 from typing import Any
 
-from openpyxl.utils import get_column_letter
 
 _PLAIN_SHEET = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")
 _CELL_LIKE = re.compile(r"[A-Za-z]{1,3}\d+|[RrCc]\d*", re.ASCII)
@@ -26,6 +25,8 @@ def sheet_ref(title: str) -> str:
 
 def cell_ref(title: str, row: int, col: int) -> str:
     """``Organisation!B6``, ``'Action plan'!D5``."""
+    from openpyxl.utils import get_column_letter  # openpyxl only once a workbook is read
+
     return f"{sheet_ref(title)}!{get_column_letter(col)}{row}"
 
 

@@ -15,9 +15,6 @@ import zipfile
 from collections.abc import Callable, Iterable
 from typing import Any
 
-import openpyxl
-import python_calamine
-from openpyxl.utils import get_column_letter
 
 from pipeline.kit import normalise
 from pipeline.kit.builder import ReturnBuilder
@@ -52,6 +49,8 @@ class Sheet:
 
     def range_ref(self, top: int, left: int, bottom: int, right: int) -> str:
         """``'Action plan'!A5:F9``."""
+        from openpyxl.utils import get_column_letter
+
         return f"{sheet_ref(self.title)}!{get_column_letter(left)}{top}:{get_column_letter(right)}{bottom}"
 
     def filled(self, row: int, cols: Iterable[int]) -> bool:
@@ -101,6 +100,8 @@ def open_workbook(b: ReturnBuilder, data: bytes) -> Any | None:
                     "LibreOffice, save it again as .ods (or as Excel .xlsx) and resend it.")
             return None
     try:
+        import openpyxl  # imported when a workbook is opened, not when a plugin loads
+
         return openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:  # openpyxl raises many kinds on damaged packages
         b.issue("file.corrupt", "error", None, WHOLE_FILE,
@@ -137,6 +138,8 @@ class OdsSheet:
 
 class OdsWorkbook:
     def __init__(self, data: bytes) -> None:
+        import python_calamine
+
         book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
         self.worksheets = [OdsSheet(book.get_sheet_by_name(name)) for name in book.sheet_names]
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from pipeline.kit import ParseContext, ParseResult, PluginInfo, SourceFile, hookimpl
 from pipeline.schema import CanonicalReturn
-from plugins.faculty_workbook import reader, writer
+from plugins.faculty_workbook import reader
 
 SAMPLES = Path(__file__).resolve().parent / "samples"
 SAMPLE = SAMPLES / "faculty_workbook_synthetic_stage1.xlsx"
@@ -51,4 +51,6 @@ def techbench_write(ret: CanonicalReturn, directory: Path, stem: str, fmt: str |
     if fmt not in (None, "xlsx"):
         raise ValueError(f"the faculty_workbook plugin writes xlsx, not {fmt}")
     path = Path(directory) / f"{stem}.xlsx"
+    from plugins.faculty_workbook import writer  # openpyxl's writer only when writing
+
     return writer.write(ret, path)

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from pipeline.kit import PluginInfo, hookimpl
-from plugins.hesa.reader import ATTRIBUTION, LICENCE, load_hesa, load_hesa_sector
+from plugins.hesa.common import ATTRIBUTION, LICENCE
 
 __all__ = ["ATTRIBUTION", "INFO", "LICENCE", "techbench_plugin_info", "techbench_reference_tables"]
 
@@ -40,4 +40,6 @@ def techbench_plugin_info() -> PluginInfo:
 
 @hookimpl
 def techbench_reference_tables() -> dict[str, Callable[[], Any]]:
-    return {"hesa_staff": load_hesa, "hesa_staff_sector": load_hesa_sector}
+    from plugins.hesa import reader  # polars only when the tables are asked for
+
+    return {"hesa_staff": reader.load_hesa, "hesa_staff_sector": reader.load_hesa_sector}

@@ -19,12 +19,11 @@ from pathlib import Path
 from pipeline.kit import WHOLE_FILE, Issue, ParseContext, ParseResult, PluginInfo, SourceFile, hookimpl
 from pipeline.schema import CanonicalReturn
 from pipeline.kit.workbook import ods_outline
-from plugins.mapped_workbook import reader, writer
+from plugins.mapped_workbook import reader
 from plugins.mapped_workbook.layout import Mapping, MappingSet
 from plugins.mapped_workbook.loading import load_mappings
 from plugins.mapped_workbook.problems import MappingProblem
 from plugins.mapped_workbook.targets import key
-from plugins.mapped_workbook.commands import techbench_register_commands  # noqa: F401  (`techbench mapping`)
 
 log = logging.getLogger(__name__)
 
@@ -199,4 +198,14 @@ def techbench_write(ret: CanonicalReturn, directory: Path, stem: str, fmt: str |
                     signatory: str | None) -> Path:
     if fmt not in (None, "xlsx"):
         raise ValueError(f"the {NAME} plugin writes xlsx, not {fmt}")
+    from plugins.mapped_workbook import writer  # openpyxl's writer only when writing
+
     return writer.write(ret, Path(directory) / f"{stem}.xlsx", mapping_for(signatory))
+
+
+@hookimpl
+def techbench_register_commands(cli) -> None:
+    """`techbench mapping` (imported only when the command line asks for contributed commands)."""
+    from plugins.mapped_workbook import commands
+
+    commands.techbench_register_commands(cli)

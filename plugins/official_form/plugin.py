@@ -13,8 +13,7 @@ from pathlib import Path
 from pipeline.kit import (WHOLE_FILE, Issue, ParseContext, ParseResult, PluginInfo, Rejected, SourceFile, hookimpl,
                           odf_kind, odt, pdf)
 from pipeline.schema import CanonicalReturn
-from plugins.official_form import docx_reader, docx_writer, form_words, json_reader, xlsx_reader
-from plugins.official_form.commands import techbench_register_commands  # noqa: F401  (`techbench template`)
+from plugins.official_form import docx_reader, form_words, json_reader, xlsx_reader
 
 INFO = PluginInfo(
     name="official_form",
@@ -93,6 +92,8 @@ def techbench_write(ret: CanonicalReturn, directory: Path, stem: str, fmt: str |
     fmt = fmt or "docx"
     path = directory / f"{stem}.{fmt}"
     if fmt == "docx":
+        from plugins.official_form import docx_writer  # python-docx only when writing
+
         docx_writer.write(ret, path)
     elif fmt == "xlsx":
         from plugins.official_form import xlsx_template
@@ -121,3 +122,11 @@ def techbench_parse(source: SourceFile, context: ParseContext) -> ParseResult:
         rule="file.unknown_format", severity="error", location=WHOLE_FILE,
         message="This is not a Word (.docx), Excel (.xlsx) or JSON file. Send the return as the "
         "Word form, the techbench workbook or JSON.")])
+
+
+@hookimpl
+def techbench_register_commands(cli) -> None:
+    """`techbench template` (imported only when the command line asks for contributed commands)."""
+    from plugins.official_form import commands
+
+    commands.techbench_register_commands(cli)
