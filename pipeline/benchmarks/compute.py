@@ -17,7 +17,7 @@ from pipeline.programme import calendar
 from pipeline.settings import Paths
 from pipeline.store import warehouse
 from pipeline.benchmarks import groups, hesa_reconciliation, lineage, metrics, position, tagging, tracker
-from pipeline.benchmarks.catalogue import CATALOGUE
+from pipeline.benchmarks.catalogue import CATALOGUE, IDS
 from pipeline.benchmarks.frames import Frames, load_frames
 
 #: Tables written, in the warehouse and the snapshot (prefixed ``bench_``).
@@ -44,8 +44,8 @@ def compute(frames: Frames, today: dt.date, extensions: pl.DataFrame | None = No
         plan_lineage = pool.submit(lineage.action_lineage, frames.actions, frames.returns)
         # the tracker holds the deadlines too
         track = tracker.tracker(frames.signatories, frames.submissions, today, extensions=extensions)
-        values = metrics.metric_values(frames, track.select("signatory", "stage", "due"))
-        latest = metrics.latest_values(values)
+        wide = metrics.wide_values(frames, track.select("signatory", "stage", "due"))
+        latest = metrics.long_values(metrics.latest_values(wide))
         headcounts = latest.filter(pl.col("metric") == "headcount").select("signatory", headcount=pl.col("value"))
         peer_groups, members = groups.peer_groups(frames.signatories, headcounts)
         positions = position.positions(latest.select("signatory", "metric", "value"), members,
@@ -54,14 +54,13 @@ def compute(frames: Frames, today: dt.date, extensions: pl.DataFrame | None = No
         tables = {
             "metric_catalogue": catalogue_frame(),
             # each value with its change since the signatory's previous stage (its trend)
-            "metric_values": values.join(lineage.signatory_trends(values).select("signatory", "metric", "stage", "change"),
-                                         on=["signatory", "metric", "stage"], how="left"),
+            "metric_values": metrics.long_values(wide, change=True),
             "peer_groups": peer_groups,
             "group_members": members,
             # group statistics once per metric and group; each signatory's place in it per row
             "group_stats": positions.select(GROUP_STATS).unique(["metric", "group_id"]).sort("metric", "group_id"),
             "positions": positions.select(pl.exclude(set(GROUP_STATS) - {"metric", "group_id"} | {"direction"})),
-            "sector_trends": lineage.sector_trends(values),
+            "sector_trends": lineage.sector_trends_wide(wide, sorted(IDS)),
             "hesa_reconciliation": hesa_reconciliation.reconcile(frames.returns, frames.signatories, frames.hesa),
             "tracker": track,
             "appendix_a_tags": tags,

@@ -146,18 +146,29 @@ def _values(values: pl.DataFrame) -> pl.DataFrame:
     return v
 
 
+def _trend(value: pl.Expr, prefix: str = "") -> list[pl.Expr]:
+    """n, median, q1, q3 of a value column (NaN already made null), as ``TREND_SCHEMA`` names them."""
+    return [value.count().alias(f"{prefix}n"), value.median().alias(f"{prefix}median"),
+            value.quantile(0.25, "linear").alias(f"{prefix}q1"), value.quantile(0.75, "linear").alias(f"{prefix}q3")]
+
+
 def sector_trends(values: pl.DataFrame) -> pl.DataFrame:
     """n, median and quartiles of each metric at each stage; see the module docstring."""
-    v = _values(values)
-    value = pl.col("value")
-    return (
-        v.group_by("metric", "stage")
-        .agg(n=value.count(), median=value.median(), q1=value.quantile(0.25, "linear"),
-             q3=value.quantile(0.75, "linear"))
-        .select(list(TREND_SCHEMA))
-        .cast(TREND_SCHEMA)  # type: ignore[arg-type]
-        .sort("metric", "stage")
-    )
+    return _trends(_values(values).group_by("metric", "stage").agg(_trend(pl.col("value"))))
+
+
+def sector_trends_wide(wide: pl.DataFrame, metrics: list[str]) -> pl.DataFrame:
+    """:func:`sector_trends` of a wide frame (``stage`` and one value column per metric, at most
+    one row per signatory and stage, e.g. ``pipeline.benchmarks.metrics.wide_values``): the same
+    table, aggregated per stage column by column instead of over returns × metrics rows."""
+    stats = wide.group_by("stage").agg(*[e for m in metrics for e in _trend(pl.col(m).fill_nan(None), f"{m}|")])
+    return _trends(pl.concat([stats.select(pl.lit(m, pl.String).alias("metric"), "stage",
+                                           *[pl.col(f"{m}|{c}").alias(c) for c in ("n", "median", "q1", "q3")])
+                              for m in metrics]))
+
+
+def _trends(stats: pl.DataFrame) -> pl.DataFrame:
+    return stats.select(list(TREND_SCHEMA)).cast(TREND_SCHEMA).sort("metric", "stage")  # type: ignore[arg-type]
 
 
 def signatory_trends(values: pl.DataFrame) -> pl.DataFrame:
@@ -315,5 +326,5 @@ def action_lineage(actions: pl.DataFrame, returns: pl.DataFrame) -> pl.DataFrame
     )
 
 
-__all__ = ["OUTCOMES", "STOP_WORDS", "THRESHOLD", "action_lineage", "key_words", "sector_trends", "signatory_trends",
+__all__ = ["OUTCOMES", "STOP_WORDS", "THRESHOLD", "action_lineage", "key_words", "sector_trends", "sector_trends_wide", "signatory_trends",
            "similarity"]

@@ -206,6 +206,36 @@ def _wide(frames: Frames, deadlines: pl.DataFrame | None) -> pl.DataFrame:
     return wide
 
 
+def wide_values(frames: Frames, deadlines: pl.DataFrame | None = None) -> pl.DataFrame:
+    """One row per latest valid return, sorted by signatory and stage: the keys and one Float64
+    column per catalogue metric (``deadlines`` as in :func:`metric_values`)."""
+    return _wide(frames, deadlines).sort("signatory", "stage")
+
+
+def long_values(wide: pl.DataFrame, *, change: bool = False) -> pl.DataFrame:
+    """The long form of :func:`wide_values` (columns ``SCHEMA``, sorted by signatory, stage,
+    metric). ``change=True`` adds ``change``: the value minus the same signatory's value at stage
+    − 1, as :func:`pipeline.benchmarks.lineage.signatory_trends` defines it, computed here on the
+    wide form (one join of returns rather than of returns × metrics)."""
+    ids = sorted(IDS)
+    n, k = wide.height, len(ids)
+    columns = [wide.select(ids).unpivot(on=ids, variable_name="metric", value_name="value")]
+    if change:
+        before = wide.select("signatory", (pl.col("stage") + 1).alias("stage"), *ids)
+        joined = wide.select("signatory", "stage", *ids).join(before, on=["signatory", "stage"], how="left",
+                                                             suffix="_before", maintain_order="left")
+        columns.append(joined.select([pl.col(m).fill_nan(None) - pl.col(f"{m}_before").fill_nan(None) for m in ids])
+                       .unpivot(on=ids, value_name="change").select("change"))
+    # unpivot stacks metric by metric (row j of the i-th id lands at i × n + j); gathering it
+    # return by return, ids in sorted order, gives the required order without sorting the long
+    # frame (returns × metrics rows) on strings, and without a slow 34-way concat_list.
+    i = pl.int_range(0, n * k, eager=True, dtype=pl.Int64)
+    order = (i % k) * n + i // k
+    out = wide.select(KEYS)[i // k].hstack(pl.concat(columns, how="horizontal")[order])
+    return out.select(*[pl.col(name).cast(dtype) for name, dtype in SCHEMA.items()],
+                      *([pl.col("change").cast(pl.Float64)] if change else []))
+
+
 def metric_values(frames: Frames, deadlines: pl.DataFrame | None = None) -> pl.DataFrame:
     """Every catalogue metric for every latest valid (signatory, stage): columns ``signatory``,
     ``stage``, ``submission_id``, ``metric``, ``value`` (Float64, null where not computable), sorted
@@ -214,24 +244,17 @@ def metric_values(frames: Frames, deadlines: pl.DataFrame | None = None) -> pl.D
     ``deadlines`` (columns ``signatory``, ``stage``, ``due``) gives each stage's deadline; without
     it ``timeliness_days`` is null.
     """
-    wide = _wide(frames, deadlines).sort("signatory", "stage")
-    ids = sorted(IDS)
-    n, k = wide.height, len(ids)
-    # unpivot stacks metric by metric (row j of the i-th id lands at i × n + j); gathering it
-    # return by return, ids in sorted order, gives the required order without sorting the long
-    # frame (returns × metrics rows) on strings, and without a slow 34-way concat_list.
-    i = pl.int_range(0, n * k, eager=True, dtype=pl.Int64)
-    long = wide.select(ids).unpivot(on=ids, variable_name="metric", value_name="value")
-    return (
-        wide.select(KEYS)[i // k]
-        .hstack(long[(i % k) * n + i // k])
-        .select([pl.col(name).cast(dtype) for name, dtype in SCHEMA.items()])
-    )
+    return long_values(wide_values(frames, deadlines))
+
+
+LATEST = pl.col("stage") == pl.col("stage").max().over("signatory")
+"""True on the rows of each signatory's latest (highest) stage."""
 
 
 def latest_values(values: pl.DataFrame) -> pl.DataFrame:
-    """The rows of each signatory's latest (highest) stage only; same columns and order."""
-    return values.filter(pl.col("stage") == pl.col("stage").max().over("signatory"))
+    """The rows of each signatory's latest (highest) stage only; same columns and order. Works on
+    the long form and on :func:`wide_values` alike."""
+    return values.filter(LATEST)
 
 
-__all__ = ["KEYS", "SCHEMA", "latest_values", "metric_values"]
+__all__ = ["KEYS", "SCHEMA", "latest_values", "long_values", "metric_values", "wide_values"]
