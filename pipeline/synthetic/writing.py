@@ -31,6 +31,7 @@ from pipeline.synthetic.quality import plan_warnings, vary
 from pipeline.synthetic.real import real_register
 from pipeline.synthetic.returns import hesa_anchor, make_return
 from pipeline.synthetic.sector import SEED_SLUGS, Member, build_register, seeded_rng
+from pipeline.benchmarks.hesa_reconciliation import ATTRIBUTION as HESA_ATTRIBUTION
 
 SECTORS = ("real", "fictional")
 #: ``expected_rules``: every rule the validator must find in the file (a defect's, and the warnings
@@ -48,8 +49,6 @@ SYNTHETIC_NOTE = {
              "states no signing date or HESA has no figure, manifest.csv says what was drawn instead. "
              "Formats, plan quality, dates and headcounts are drawn and are not the institutions' own."),
 }
-HESA_ATTRIBUTION = ("Contains HESA Data: Copyright Higher Education Statistics Agency Limited. HESA cannot "
-                    "accept responsibility for any inferences or conclusions derived by third parties from its data.")
 FIXED_TIME = (2000, 1, 1, 0, 0, 0)
 _STAMP_RE = re.compile(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)")
 
