@@ -181,11 +181,14 @@ def positions(
     if vals.select(pl.struct("signatory", "metric").is_duplicated().any()).item():
         dup = vals.filter(pl.struct("signatory", "metric").is_duplicated()).row(0)
         raise ValueError(f"values has more than one row for signatory {dup[0]!r}, metric {dup[1]!r}")
-    vals = vals.filter(pl.col("value").is_not_null() & pl.col("metric").is_not_null())
-    members = membership.select(pl.col("group_id").cast(pl.String), pl.col("signatory").cast(pl.String)).unique()
+    # Sorting the inputs (values by signatory and metric, members by signatory and group) and
+    # joining in that order gives the output order without sorting returns × groups rows.
+    vals = vals.filter(pl.col("value").is_not_null() & pl.col("metric").is_not_null()).sort("signatory", "metric")
+    members = (membership.select(pl.col("group_id").cast(pl.String), pl.col("signatory").cast(pl.String))
+               .unique().sort("signatory", "group_id"))
 
     keys = ["group_id", "metric"]
-    long = vals.join(members, on="signatory", how="inner")
+    long = vals.join(members, on="signatory", how="inner", maintain_order="left_right")
 
     stats = long.group_by(keys).agg(
         pl.len().cast(pl.Int64).alias("n"),
@@ -227,7 +230,7 @@ def positions(
     out = (
         long.lazy()
         .with_columns(pl.col("value").rank("average").over(keys).alias("_rank"))
-        .join(stats.lazy(), on=keys, how="left")
+        .join(stats.lazy(), on=keys, how="left", maintain_order="left")
         .with_columns(
             pl.when(enough).then(_quintile(pl.col("_rank"), pl.col("n"))).alias("quintile"),
             (value - pl.col("median")).alias("diff"),
@@ -242,7 +245,6 @@ def positions(
         )
         .select(list(OUTPUT_SCHEMA))
         .cast(OUTPUT_SCHEMA)
-        .sort("signatory", "metric", "group_id")
         .collect()
     )
     return out
