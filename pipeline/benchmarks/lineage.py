@@ -292,24 +292,26 @@ def action_lineage(actions: pl.DataFrame, returns: pl.DataFrame) -> pl.DataFrame
     nxt = acts.with_columns(k=pl.col("stage") - 1).join(
         transitions, left_on=["signatory", "k"], right_on=["signatory", "stage"], how="inner")
 
-    # Key words of every action (each once; cheaper than first finding those next to a transition).
-    words, _ = _key_words(acts.select("aid", text="action"))
-    # Candidate pairs: same transition and same theme, then the Dice coefficient of the key words.
-    # Pairs are joined as ids only; the word lists are then gathered by id (acts' row index), which
-    # is much cheaper than carrying list columns through the join.
+    # Key words of every distinct action text, once (plans repeat wording; cheaper than first finding
+    # the actions next to a transition), as lists indexed by text id.
+    texts = (acts.select(pl.col("action").unique()).with_row_index("text_id")
+             .with_columns(pl.col("text_id").cast(pl.UInt64)))
+    words, _ = _key_words(texts.select(aid="text_id", text="action"))
+    lists = (texts.select(aid="text_id").join(words, on="aid", how="left", maintain_order="left")["wid"])
+    text_of = acts.join(texts, on="action", how="left", nulls_equal=True, maintain_order="left")["text_id"]
+    # Candidate pairs: same transition and same theme, joined as ids only; then the Dice coefficient
+    # of the key words, computed once per distinct pair of texts and joined back by a one-integer key.
     themes = int(acts["theme_id"].max() or 0) + 1
     group = pl.col("tid") * themes + pl.col("theme_id")  # (transition, theme) as one integer key
-    lists = (pl.DataFrame({"aid": pl.int_range(acts.height, eager=True, dtype=pl.UInt64)})
-             .join(words, on="aid", how="left", maintain_order="left")["wid"])
     ids = (prev.select("aid", "ordinal", g=group)
            .join(nxt.select("aid", "ordinal", g=group), on="g", suffix="_next")
            .select(prev="aid", next="aid_next", prev_ord="ordinal", next_ord="ordinal_next"))
-    a, b = lists.gather(ids["prev"]), lists.gather(ids["next"])
-    pairs = (
-        ids.with_columns(common=a.list.set_intersection(b).list.len(), sizes=a.list.len() + b.list.len())
-        .with_columns(sim=(2.0 * pl.col("common") / pl.col("sizes")).fill_null(0.0))
-        .filter(pl.col("sim") >= THRESHOLD)
-    )
+    ids = ids.with_columns(key=text_of.gather(ids["prev"]) * texts.height + text_of.gather(ids["next"]))
+    keys = ids.select(pl.col("key").unique())
+    a, b = lists.gather(keys["key"] // texts.height), lists.gather(keys["key"] % texts.height)
+    dice = keys.with_columns(sim=(2.0 * a.list.set_intersection(b).list.len() / (a.list.len() + b.list.len()))
+                             .fill_null(0.0))
+    pairs = ids.join(dice.filter(pl.col("sim") >= THRESHOLD), on="key", how="inner").drop("key")
     matches = _greedy(pairs).join(
         acts.select(next="aid", matched_ordinal="ordinal", next_status="status"), on="next")
     return (
@@ -326,5 +328,5 @@ def action_lineage(actions: pl.DataFrame, returns: pl.DataFrame) -> pl.DataFrame
     )
 
 
-__all__ = ["OUTCOMES", "STOP_WORDS", "THRESHOLD", "action_lineage", "key_words", "sector_trends", "sector_trends_wide", "signatory_trends",
-           "similarity"]
+__all__ = ["OUTCOMES", "STOP_WORDS", "THRESHOLD", "action_lineage", "key_words", "sector_trends", "sector_trends_wide",
+           "signatory_trends", "similarity"]
