@@ -1,17 +1,31 @@
 """Time the benchmark computation at sector scale.
 
-    .venv/bin/python bench/benchmarks.py
+    .venv/bin/python bench/benchmarks.py [--runs 5]
 
 Builds DuckDB warehouses of 1,000 and 10,000 synthetic signatories x 5 stages straight in polars
 (build time not counted: the generator and the plugins are measured by bench/generate.py and
-bench/pipeline.py), then times loading the frames, computing every benchmark and writing the
-bench_* tables, and prints both times and the growth exponent between them.
+bench/pipeline.py). For each size a fresh child process times ``runs`` rounds of loading the
+frames, computing every benchmark and writing the bench_* tables, then ``runs`` rounds of the
+floor. Prints min/median/max of each part, the growth exponent between the sizes (from the
+medians), the ratio to the floor and the child's peak memory.
+
+The floor is the I/O no implementation can avoid: reading the input frames from the warehouse
+and writing output tables of the same content (the ones the child computed), with no computation
+in between. Peak memory is the child's resident high-water mark (``VmHWM`` in /proc/self/status,
+which starts afresh at exec; ``resource.getrusage`` maxrss elsewhere, which on Linux would carry
+the parent's peak over): the whole process, interpreter, polars, DuckDB and the data, shown next
+to the mark after the imports, before any data is read. The floor rounds run after the timed ones and do
+not raise the peak (they hold the same tables).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
+import resource
+import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -100,26 +114,75 @@ def build(con, n: int, stages: int, seed: int) -> int:
     return rows
 
 
+def _stats(xs: list[float]) -> str:
+    return f"{min(xs):.2f}/{statistics.median(xs):.2f}/{max(xs):.2f}"
+
+
+def _peak_mib() -> float:
+    try:
+        with open("/proc/self/status") as status:
+            return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:")) / 1024
+    except OSError:
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def child(path: str, runs: int) -> None:
+    """Time ``runs`` full rounds and ``runs`` floor rounds on the warehouse at ``path``; print JSON."""
+    base = _peak_mib()
+    con = warehouse.connect(Path(path))
+    parts: dict[str, list[float]] = {"load": [], "compute": [], "write": [], "all": [], "floor": []}
+    for _ in range(runs):
+        start = time.perf_counter()
+        frames = load_frames(con)
+        loaded = time.perf_counter()
+        tables = compute.compute(frames, dt.date(2026, 11, 1))
+        computed = time.perf_counter()
+        compute.write(con, tables)
+        end = time.perf_counter()
+        for part, seconds in (("load", loaded - start), ("compute", computed - loaded), ("write", end - computed),
+                              ("all", end - start)):
+            parts[part].append(seconds)
+        del frames
+    peak = _peak_mib()
+    for _ in range(runs):
+        start = time.perf_counter()
+        load_frames(con)
+        compute.write(con, tables)
+        parts["floor"].append(time.perf_counter() - start)
+    con.close()
+    print(json.dumps({"parts": parts, "base_mib": base, "peak_mib": peak,
+                      "positions": tables["positions"].height, "metric_values": tables["metric_values"].height}))
+
+
 def main() -> None:
-    times = {}
+    runs = int(sys.argv[sys.argv.index("--runs") + 1]) if "--runs" in sys.argv else 5
+    medians = {}
+    print(f"min/median/max of {runs} runs, seconds; each size in a fresh process")
     with tempfile.TemporaryDirectory() as tmp:
         for n in (1_000, 10_000):
-            con = warehouse.connect(Path(tmp) / f"w{n}.duckdb")
+            path = Path(tmp) / f"w{n}.duckdb"
+            con = warehouse.connect(path)
             rows = build(con, n, 5, seed=n)
-            start = time.perf_counter()
-            frames = load_frames(con)
-            loaded = time.perf_counter()
-            tables = compute.compute(frames, dt.date(2026, 11, 1))
-            computed = time.perf_counter()
-            compute.write(con, tables)
-            times[n] = time.perf_counter() - start
             con.close()
-            print(f"{n:>6} signatories x 5 stages ({rows} returns): {times[n]:.2f} s in all = load "
-                  f"{loaded - start:.2f} + compute {computed - loaded:.2f} + write {start + times[n] - computed:.2f} "
-                  f"(positions {tables['positions'].height}, metric values {tables['metric_values'].height})")
-    exponent = math.log(times[10_000] / times[1_000]) / math.log(10)
-    print(f"growth exponent: {exponent:.2f}   (targets: 10,000 x 5 <= 5 s, exponent <= 1.2)")
+            out = subprocess.run([sys.executable, __file__, "--child", str(path), str(runs)], check=True,
+                                 capture_output=True, text=True).stdout
+            r = json.loads(out.strip().splitlines()[-1])
+            p = r["parts"]
+            medians[n] = statistics.median(p["all"])
+            floor = statistics.median(p["floor"])
+            print(f"{n:>6} signatories x 5 stages ({rows} returns; positions {r['positions']}, metric values "
+                  f"{r['metric_values']})\n"
+                  f"         all {_stats(p['all'])} = load {_stats(p['load'])} + compute {_stats(p['compute'])}"
+                  f" + write {_stats(p['write'])}\n"
+                  f"         floor (load + write, no computation) {_stats(p['floor'])}: ratio "
+                  f"{medians[n] / floor:.2f} (medians)\n"
+                  f"         peak memory (child's high-water mark) {r['peak_mib']:.0f} MiB, {r['base_mib']:.0f} MiB after imports")
+    exponent = math.log(medians[10_000] / medians[1_000]) / math.log(10)
+    print(f"growth exponent (medians): {exponent:.2f}   (targets: 10,000 x 5 <= 3 s all in, exponent <= 1.1)")
 
 
 if __name__ == "__main__":
-    main()
+    if "--child" in sys.argv:
+        child(sys.argv[2], int(sys.argv[3]))
+    else:
+        main()
