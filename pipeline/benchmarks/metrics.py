@@ -219,19 +219,19 @@ def long_values(wide: pl.DataFrame, *, change: bool = False) -> pl.DataFrame:
     wide form (one join of returns rather than of returns × metrics)."""
     ids = sorted(IDS)
     n, k = wide.height, len(ids)
-    columns = [wide.select(ids).unpivot(on=ids, variable_name="metric", value_name="value")]
+    long = wide.select(ids).unpivot(on=ids, variable_name="metric", value_name="value")
     if change:
         before = wide.select("signatory", (pl.col("stage") + 1).alias("stage"), *ids)
         joined = wide.select("signatory", "stage", *ids).join(before, on=["signatory", "stage"], how="left",
                                                              suffix="_before", maintain_order="left")
-        columns.append(joined.select([pl.col(m).fill_nan(None) - pl.col(f"{m}_before").fill_nan(None) for m in ids])
-                       .unpivot(on=ids, value_name="change").select("change"))
+        long = long.hstack(joined.select([pl.col(m).fill_nan(None) - pl.col(f"{m}_before").fill_nan(None) for m in ids])
+                           .unpivot(on=ids, value_name="change").get_column("change").to_frame())
     # unpivot stacks metric by metric (row j of the i-th id lands at i × n + j); gathering it
     # return by return, ids in sorted order, gives the required order without sorting the long
     # frame (returns × metrics rows) on strings, and without a slow 34-way concat_list.
     i = pl.int_range(0, n * k, eager=True, dtype=pl.Int64)
     order = (i % k) * n + i // k
-    out = wide.select(KEYS)[i // k].hstack(pl.concat(columns, how="horizontal")[order])
+    out = wide.select(KEYS)[i // k].hstack(long[order])
     return out.select(*[pl.col(name).cast(dtype) for name, dtype in SCHEMA.items()],
                       *([pl.col("change").cast(pl.Float64)] if change else []))
 
