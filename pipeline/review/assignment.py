@@ -83,6 +83,8 @@ class _Round:
         self.eligible_set = {sid: set(names) for sid, names in self.eligible.items()}
         self.team: dict[str, list[str]] = {s.id: [] for s in self.submissions}
         self.load = dict.fromkeys(self.reviewers, 0)
+        self.member_of: dict[str, set[str]] = {name: set() for name in self.reviewers}
+        self.stand_ins: dict[str, str | None] = {}  # who could join a team now; forgotten on any change
 
     def type_of(self, name: str) -> str:
         return self.reviewers[name].institution_type
@@ -96,19 +98,28 @@ class _Round:
     def add(self, sid: str, name: str) -> None:
         self.team[sid].append(name)
         self.load[name] += 1
+        self.member_of[name].add(sid)
+        self.stand_ins.clear()
 
     def move(self, sid: str, old: str, new: str) -> None:
         self.team[sid][self.team[sid].index(old)] = new
         self.load[old] -= 1
         self.load[new] += 1
+        self.member_of[old].discard(sid)
+        self.member_of[new].add(sid)
+        self.stand_ins.clear()
+
+    def teams_of(self, name: str) -> list[str]:
+        return sorted(self.member_of[name])
 
     def short(self) -> list[str]:
         return [s.id for s in self.submissions if len(self.team[s.id]) < self.settings.team_size]
 
-    def candidates(self, sid: str, exclude: Iterable[str] = ()) -> list[str]:
+    def candidates(self, sid: str, exclude: Iterable[str] = (), among: Iterable[str] | None = None) -> list[str]:
         """Eligible reviewers with room, not on the team: least loaded first, a new type first, then by name."""
         on_team, types = set(self.team[sid]) | set(exclude), self.types(sid)
-        free = [n for n in self.eligible[sid] if n not in on_team and self.has_room(n)]
+        pool = self.eligible[sid] if among is None else [n for n in among if n in self.eligible_set[sid]]
+        free = [n for n in pool if n not in on_team and self.has_room(n)]
         return sorted(free, key=lambda n: (self.load[n], types[self.type_of(n)], n))
 
     def fill(self, sid: str) -> None:
@@ -122,13 +133,17 @@ class _Round:
                 return
 
     def _augment(self, sid: str) -> bool:
+        free = [n for n in self.reviewers if self.has_room(n)]
+        if not free:
+            return False
         busy = sorted((n for n in self.eligible[sid] if n not in self.team[sid] and not self.has_room(n)),
                       key=lambda n: (self.load[n], n))
         for name in busy:
-            for other in (s.id for s in self.submissions if name in self.team[s.id]):
-                stand_in = [n for n in self.candidates(other) if n != name]
-                if stand_in:
-                    self.move(other, name, stand_in[0])  # name changes team: its load is unchanged
+            for other in self.teams_of(name):
+                if other not in self.stand_ins:
+                    self.stand_ins[other] = next(iter(self.candidates(other, among=free)), None)
+                if (stand_in := self.stand_ins[other]) is not None:
+                    self.move(other, name, stand_in)  # name changes team: its load is unchanged
                     self.add(sid, name)
                     return True
         return False
@@ -146,7 +161,7 @@ class _Round:
             lows = [n for n in by_load if self.load[n] <= self.load[high] - 2 and self.has_room(n)]
             if not lows:
                 continue
-            for sid in (s.id for s in self.submissions if high in self.team[s.id]):
+            for sid in self.teams_of(high):
                 before = len(self.types(sid))
                 for low in lows:
                     if low in self.eligible_set[sid] and low not in self.team[sid]:
