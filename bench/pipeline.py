@@ -162,6 +162,10 @@ def main() -> None:
         print(f"(a) floor, plugins in a plain loop:            {floor:6.1f} s")
         print(f"(b) full pipeline, landing to snapshot, checks: {full:6.1f} s")
         print(f"ratio b/a: {full / floor:.2f}   (target <= 2)")
+        import resource
+
+        peak = max(resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+        print(f"peak resident memory (this process or a worker, max RSS): {peak / 1024:.0f} MiB")
         if not args.skip_latency:
             report_watcher(sector, rows, work)
             print(f"latency, one new file to the published snapshot (Dagster sensor running): "
