@@ -227,3 +227,17 @@ def test_the_theme_coverage_chart_sent_to_the_browser_has_no_exact_shares(partia
         shares = {round(v, 6) for f in frames for v in f["share"].drop_nulls().to_list()}
         assert shares and not shares & exact, (role, sorted(shares & exact))
         assert sum(f["share"].null_count() for f in frames)  # 2 of 26 plans: withheld
+
+
+def test_a_peer_s_deadline_basis_and_dates_are_withheld():
+    """'published phase N' dates a peer's signing as surely as its signing date; its own row keeps it."""
+    import datetime as dt
+
+    from pipeline.benchmarks.disclosure import disclose
+
+    rows = pl.DataFrame({"signatory": ["own", "peer"], "stage": [3, 3], "due_basis": ["published phase 1"] * 2,
+                         "falls_due": [dt.date(2024, 1, 1)] * 2, "extended_from": [None, dt.date(2024, 1, 31)]})
+    out = disclose({"tracker": rows}, "own", "institution", salt="s")["tracker"]
+    peer = out.filter(pl.col("signatory") != "own").row(0, named=True)
+    assert (peer["due_basis"], peer["falls_due"], peer["extended_from"]) == (None, None, None)
+    assert out.filter(pl.col("signatory") == "own")["due_basis"].to_list() == ["published phase 1"]

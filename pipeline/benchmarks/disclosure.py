@@ -162,8 +162,9 @@ VALUE_DIFFERENCES = frozenset({"change", "diff", "diff_low", "diff_high"})
 LINKING_COLUMNS = frozenset({
     "hesa_proxy", "technician_proxy", "total_non_academic", "total_staff", "academic_year", "year_start", "ratio",
     "flag",
-    # "published phase N" names a peer's signing period as surely as its signing date would
-    "due_basis", "falls_due", "extended_from",
+    # "published phase N" names a peer's signing period as surely as its signing date would (the
+    # dates beside it, falls_due and extended_from, are withheld as every date is: by type)
+    "due_basis",
 })
 
 
