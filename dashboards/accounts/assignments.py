@@ -1,8 +1,9 @@
 """Which submissions an account may open: reviewers' assignments, and the rules every view asks.
 
 * ``steering``: sees every submission, contact details included.
-* ``reviewer``: sees only the submissions assigned to them, never one of their own institution
-  (a reviewer may record their own signatory so that this can be enforced).
+* ``reviewer``: sees only the submissions assigned to them (by hand, or by declaring no conflict
+  on a review team), never one of their own institution (a reviewer may record their own
+  signatory so that this can be enforced) or of one they declared a conflict with.
 * ``institution``: bound to one signatory; sees only that signatory's submissions.
 
 The checks re-read the account, so a disabled account loses access even while a session still
@@ -68,7 +69,12 @@ class Assignments(Database):
 
     @staticmethod
     def _assigned(con: sqlite3.Connection, user: User) -> set[str]:
-        return {r[0] for r in con.execute("SELECT submission_id FROM assignments WHERE username = ?", (user.username,))}
+        """The reviewer's assigned submissions, less those of institutions they declared a conflict with
+        (a declaration made after the assignment takes effect at once)."""
+        conflicts = {r[0] for r in con.execute("SELECT signatory FROM reviewer_conflicts WHERE username = ?",
+                                               (user.username,))}
+        return {r[0] for r in con.execute("SELECT submission_id FROM assignments WHERE username = ?", (user.username,))
+                if submission_signatory(r[0]) not in conflicts}
 
     def visible_submissions(self, user: User | None, submission_ids: Iterable[str]) -> list[str]:
         """The ones of ``submission_ids`` this account may open, in order: steering all; reviewer

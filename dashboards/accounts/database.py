@@ -1,5 +1,5 @@
-"""The accounts file, ``<home>/app.sqlite3``: its schema, connections and transactions, and the
-``User`` rows read from it.
+"""The application store, ``<home>/app.sqlite3``: connections, transactions and schema migrations
+(``migrations``), and the ``User`` rows read from it. Accounts and peer reviews live in it.
 
 It is kept apart from the warehouse: the pipeline never opens it and the dashboard never writes
 the warehouse. The file runs in WAL mode with a busy timeout, so many sessions can read while one
@@ -17,39 +17,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from dashboards.accounts import migrations
+
 BUSY_TIMEOUT_MS = 30_000
 FILE_NAME = "app.sqlite3"
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS users (
-    username      TEXT PRIMARY KEY,
-    role          TEXT NOT NULL CHECK (role IN ('steering', 'reviewer', 'institution')),
-    signatory     TEXT CHECK ((role <> 'institution' OR signatory IS NOT NULL)
-                              AND (role <> 'steering' OR signatory IS NULL)),
-    password_hash TEXT NOT NULL,
-    disabled      INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1)),
-    created_at    TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS assignments (
-    username      TEXT NOT NULL REFERENCES users (username) ON DELETE CASCADE,
-    submission_id TEXT NOT NULL,
-    assigned_at   TEXT NOT NULL,
-    PRIMARY KEY (username, submission_id)
-);
-CREATE INDEX IF NOT EXISTS assignments_by_submission ON assignments (submission_id);
-CREATE TABLE IF NOT EXISTS failed_sign_ins (
-    username      TEXT NOT NULL,
-    at            REAL NOT NULL
-);
-CREATE INDEX IF NOT EXISTS failed_sign_ins_by_user ON failed_sign_ins (username, at);
-CREATE TABLE IF NOT EXISTS sign_in_sessions (
-    token_hash    TEXT PRIMARY KEY,  -- sha256 of the cookie's token: the file alone signs nobody in
-    username      TEXT NOT NULL REFERENCES users (username) ON DELETE CASCADE,
-    created_at    REAL NOT NULL,
-    last_seen     REAL NOT NULL
-);
-CREATE INDEX IF NOT EXISTS sign_in_sessions_by_user ON sign_in_sessions (username);
-"""
+SCHEMA = migrations.ACCOUNTS  # version 1; later versions in ``migrations``
 USER_COLUMNS = "username, role, signatory, disabled, created_at"  # the columns ``user_from_row`` reads
 
 
@@ -98,11 +71,28 @@ class Database:
         con = self._connect()
         try:
             con.execute("PRAGMA journal_mode=WAL")
-            with self._transaction(con):
-                for statement in filter(str.strip, SCHEMA.split(";")):
-                    con.execute(statement)
+            self._migrate(con)
         finally:
             con.close()
+
+    def _migrate(self, con: sqlite3.Connection) -> None:
+        """Bring the file to ``migrations.LATEST``, one numbered migration per transaction."""
+        with self._transaction(con):
+            current = con.execute("PRAGMA user_version").fetchone()[0]
+        if current > migrations.LATEST:
+            raise AccountError(f"{self.path} is at schema version {current}, newer than this techbench "
+                               f"({migrations.LATEST}): upgrade techbench before opening it")
+        for version, sql in migrations.MIGRATIONS:
+            with self._transaction(con):  # re-read under the write lock: another process may have run it
+                if con.execute("PRAGMA user_version").fetchone()[0] >= version:
+                    continue
+                for statement in migrations.statements(sql):
+                    con.execute(statement)
+                con.execute(f"PRAGMA user_version = {int(version)}")
+
+    def schema_version(self) -> int:
+        with self._read() as con:
+            return con.execute("PRAGMA user_version").fetchone()[0]
 
     def _connect(self) -> sqlite3.Connection:
         con = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
