@@ -21,7 +21,7 @@ from aiosmtpd.smtp import AuthResult
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pipeline.review.reminders import (KINDS, OFF, SENT, MailSettings, Reminder, Task, compose, format_date,
+from pipeline.review.reminders import (FAILED, KINDS, NOT_SENT, OFF, SENT, MailSettings, Reminder, Task, compose, format_date,
                                        mail_settings, send)
 
 TODAY = dt.date(2027, 1, 31)
@@ -218,9 +218,10 @@ def test_messages_arrive_one_per_person_over_one_connection(server):
     controller, handler = server
     composed = compose(tasks(), TODAY)
     results = send(composed, settings_for(controller))
-    assert [(r.reminder.recipient, r.sent, r.detail) for r in results] == [
-        ("alice", True, SENT), ("bob", True, SENT),
-        ("dan", False, "not sent: no e-mail address on record for dan")]
+    assert [(r.reminder.recipient, r.status, r.detail) for r in results] == [
+        ("alice", SENT, SENT), ("bob", SENT, SENT),
+        ("dan", NOT_SENT, "not sent: no e-mail address on record for dan")]
+    assert [r.sent for r in results] == [True, True, False]
     assert handler.sessions == 1
     assert [(frm, to) for frm, to, _ in handler.received] == [
         (SENDER, ["alice@york.example.ac.uk"]), (SENDER, ["bob@hull.example.ac.uk"])]
@@ -242,7 +243,7 @@ def test_with_email_off_no_connection_is_opened(server, monkeypatch):
     monkeypatch.setattr(smtplib, "SMTP", no_connection)
     composed = compose(tasks(), TODAY)
     results = send(composed, settings_for(controller, sender=None))
-    assert [(r.sent, r.detail) for r in results] == [(False, OFF)] * len(composed)
+    assert [(r.status, r.detail) for r in results] == [(NOT_SENT, OFF)] * len(composed)
     assert send(composed, MailSettings()) == results
     assert handler.received == [] and handler.sessions == 0
 
@@ -250,7 +251,7 @@ def test_with_email_off_no_connection_is_opened(server, monkeypatch):
 def test_a_server_that_is_down_fails_every_message_with_the_reason():
     port = free_port()
     results = send(compose(tasks(), TODAY), MailSettings("127.0.0.1", port, SENDER))
-    assert [r.sent for r in results] == [False, False, False]
+    assert [r.status for r in results] == [FAILED, FAILED, NOT_SENT]
     assert all(f"not sent: could not connect to the mail server 127.0.0.1:{port}" in r.detail
                for r in results[:2])
     assert results[2].detail == "not sent: no e-mail address on record for dan"
@@ -271,7 +272,7 @@ def test_a_refused_recipient_fails_only_that_message(server):
              Reminder("alice", "alice", "Reminder", "Body\n", "due soon"),
              Reminder("bob@hull.example.ac.uk", "bob", "Reminder", "Body\n", "due soon")]
     results = send(batch, settings_for(controller))
-    assert [r.sent for r in results] == [False, False, True]
+    assert [r.status for r in results] == [FAILED, FAILED, SENT]
     assert "550" in results[0].detail and "No such user here" in results[0].detail
     assert "nobody@york.example.ac.uk" in results[0].detail
     assert results[1].detail == "not sent: 'alice' is not an e-mail address"

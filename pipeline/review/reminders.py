@@ -26,7 +26,9 @@ DUE_SOON = "due soon"
 #: Days ahead that count as "due soon", techbench's default.
 SOON_DAYS = 7
 
-SENT = "sent"
+# What became of a reminder: sent; failed (tried, or the address is unusable); not sent (nothing to try:
+# e-mail is off, or there is no address on record).
+SENT, FAILED, NOT_SENT = "sent", "failed", "not sent"
 OFF = "not sent: e-mail is off (set TECHBENCH_SMTP_HOST and TECHBENCH_SMTP_SENDER)"
 
 # What each kind of task asks the person to do, before the submission's label.
@@ -124,11 +126,16 @@ class Reminder:
 
 @dataclass(frozen=True)
 class SendResult:
-    """What became of one reminder: ``sent``, and ``detail`` "sent" or why not (the server's words)."""
+    """What became of one reminder: ``status`` "sent", "failed" or "not sent" (nothing was tried), and
+    ``detail`` "sent" or why not, in the server's words where it gave any."""
 
     reminder: Reminder
-    sent: bool
+    status: str
     detail: str
+
+    @property
+    def sent(self) -> bool:
+        return self.status == SENT
 
 
 def format_date(day: date) -> str:
@@ -247,16 +254,16 @@ def send(reminders: Iterable[Reminder], settings: MailSettings, *, timeout: floa
         if reminder.to:
             _check_header(reminder.to, "address")
     if not settings.enabled:
-        return [SendResult(r, False, OFF) for r in reminders]
+        return [SendResult(r, NOT_SENT, OFF) for r in reminders]
     _check_header(settings.sender, "sender")
 
     results: dict[int, SendResult] = {}
     to_send = []
     for i, reminder in enumerate(reminders):
         if reminder.problem:
-            results[i] = SendResult(reminder, False, f"not sent: {reminder.problem}")
+            results[i] = SendResult(reminder, NOT_SENT, f"not sent: {reminder.problem}")
         elif not _is_address(reminder.to):
-            results[i] = SendResult(reminder, False, f"not sent: {reminder.to!r} is not an e-mail address")
+            results[i] = SendResult(reminder, FAILED, f"not sent: {reminder.to!r} is not an e-mail address")
         else:
             to_send.append((i, reminder, _message(reminder, settings.sender)))
     if to_send:
@@ -287,10 +294,10 @@ def _deliver(to_send: list[tuple[int, Reminder, EmailMessage]], settings: MailSe
             except smtplib.SMTPServerDisconnected:
                 raise
             except smtplib.SMTPException as error:  # this message only: the session goes on
-                results[i] = SendResult(reminder, False, f"not sent: {_reason(error)}")
+                results[i] = SendResult(reminder, FAILED, f"not sent: {_reason(error)}")
             else:
-                results[i] = (SendResult(reminder, False, f"not sent: {_reason(refused)}") if refused
-                              else SendResult(reminder, True, SENT))
+                results[i] = (SendResult(reminder, FAILED, f"not sent: {_reason(refused)}") if refused
+                              else SendResult(reminder, SENT, SENT))
     except (OSError, smtplib.SMTPException) as error:
         smtp.close()  # no polite QUIT on a session that has failed: it could wait out the timeout again
         results.update(_all_failed([s for s in to_send if s[0] not in results], f"{step}: {_reason(error)}"))
@@ -304,7 +311,7 @@ def _deliver(to_send: list[tuple[int, Reminder, EmailMessage]], settings: MailSe
 
 def _all_failed(to_send: list[tuple[int, Reminder, EmailMessage]], reason: str) -> dict[int, SendResult]:
     log.warning("reminders not sent: %s", reason)
-    return {i: SendResult(reminder, False, f"not sent: {reason}") for i, reminder, _ in to_send}
+    return {i: SendResult(reminder, FAILED, f"not sent: {reason}") for i, reminder, _ in to_send}
 
 
 def _reason(error: object) -> str:
