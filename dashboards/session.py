@@ -50,6 +50,11 @@ VIEWS = (
     View("downloads", "views/downloads.py", "Downloads", ":material/download:"),
     View("register", "views/register.py", "Signatory register", ":material/edit_note:", ("steering",),
          needs_snapshot=False),
+    View("reviews", "views/reviews.py", "My reviews", ":material/rate_review:", ("reviewer",), needs_snapshot=False),
+    View("feedback", "views/feedback.py", "Review feedback", ":material/feedback:", needs_snapshot=False),
+    View("rounds", "views/rounds.py", "Review rounds", ":material/groups:", ("steering",), needs_snapshot=False),
+    View("calibration", "views/calibration.py", "Review calibration", ":material/balance:", ("steering",),
+         needs_snapshot=False),
 )
 BY_KEY = {v.key: v for v in VIEWS}
 

@@ -37,10 +37,14 @@ WAIT_MS = 60_000  # generous: the machine may be slow, nothing here is a timing 
 # The navigation each role sees (dashboards.session.VIEWS), in order; url paths in brackets.
 ALL_VIEWS = {"Sector overview": "overview", "Submission tracker": "tracker", "Institution profile": "profile",
              "Compare submissions": "compare", "Upload a return": "upload", "Data quality": "quality",
-             "Methodology": "methodology", "Downloads": "downloads", "Signatory register": "register"}
-STEERING_VIEWS = [title for title in ALL_VIEWS if title != "Upload a return"]
-REVIEWER_VIEWS = [title for title in STEERING_VIEWS if title != "Signatory register"]
-INSTITUTION_VIEWS = [title for title in ALL_VIEWS if title != "Signatory register"]
+             "Methodology": "methodology", "Downloads": "downloads", "Signatory register": "register",
+             "My reviews": "reviews", "Review feedback": "feedback", "Review rounds": "rounds",
+             "Review calibration": "calibration"}
+ONLY = {"Upload a return": "institution", "Signatory register": "steering", "My reviews": "reviewer",
+        "Review rounds": "steering", "Review calibration": "steering"}
+STEERING_VIEWS = [title for title in ALL_VIEWS if ONLY.get(title, "steering") == "steering"]
+REVIEWER_VIEWS = [title for title in ALL_VIEWS if ONLY.get(title, "reviewer") == "reviewer"]
+INSTITUTION_VIEWS = [title for title in ALL_VIEWS if ONLY.get(title, "institution") == "institution"]
 
 # The app is idle: the script is not running, no element is left stale from the previous run,
 # Streamlit's "Running..." status widget is gone, and no element still shows the placeholder it has

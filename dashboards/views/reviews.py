@@ -1,0 +1,5 @@
+"""Peer review: reviews (being built)."""
+
+from dashboards.session import open_view
+
+frame = open_view("reviews")
