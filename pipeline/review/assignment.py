@@ -1,9 +1,22 @@
 """Propose review teams for a round, and a replacement after a recusal.
 
-Hard rules (never broken): the eligibility rules of :mod:`pipeline.review.panel` and each
-reviewer's maximum load. Soft goals, in this order (techbench's own choice, not the programme's):
-fill every team; spread the work evenly (loads differ by at most one where the rules allow);
-reviewers from institutions of different types on a team; the lead the member who has led least.
+**In plain English.** Each submission of a round gets a team of reviewers (three by default, one
+of them the lead who writes the consensus). techbench proposes the teams; the steering group
+adjusts and confirms them. A reviewer is never put on a submission of their own institution, of
+an institution they declared a conflict with, before their training date, when unavailable, or
+beyond the most submissions they said they can take in a round: these rules are never broken.
+Within them, techbench tries, in this order, to fill every team, to spread the work evenly, to mix
+institutions of different types (universities, research institutes, others) on a team, and to let
+the reviewers who have led least lead. A team that cannot be filled is proposed as far as it goes,
+with the count of reviewers each rule kept away. Before opening a submission each member declares
+"no conflict" or recuses; a recused reviewer's slot is offered to another reviewer under the same
+rules, and a review already started is never discarded. These defaults are techbench's own: the
+programme publishes no rules for forming teams.
+
+**Technically.** Hard rules (never broken): the eligibility rules of :mod:`pipeline.review.panel`
+and each reviewer's maximum load. Soft goals, in this order: fill every team; spread the work
+evenly (loads differ by at most one where the rules allow); reviewers from institutions of
+different types on a team; the lead the member who has led least.
 
 How: submissions with the fewest eligible reviewers are staffed first, each slot going to the
 least-loaded eligible reviewer (a type not yet on the team breaking ties, then the name); a team

@@ -1,11 +1,25 @@
 """Do the reviewers agree? Krippendorff's alpha (ordinal) per round and per theme, and each reviewer's
 distance from the consensus scores. For the steering group's calibration, never for an outcome.
 
-Alpha comes from the maintained ``krippendorff`` package; this module only shapes the scores into
-its input (one unit per submission and theme, a count per level) and refuses, with a reason, the
-cases where alpha says nothing: no submission scored twice, fewer than :data:`MIN_ITEMS` of them,
-or every score the same level (alpha is then 0/0). An item is a unit with at least two scores; the
-pairable values are the scores in those units (Krippendorff's n..), the amount alpha rests on.
+**In plain English.** When three reviewers score the same submission, how far do their scores
+agree beyond what chance would give? Krippendorff's alpha answers with one number: 1 when every
+reviewer gave every theme the same level, 0 when the scores agree no more than if they had been
+drawn at random, below 0 when they disagree systematically. The levels are ordered (a 1 and a 4
+disagree more than a 3 and a 4), so the ordinal form is used. Krippendorff's own reading: rely on
+0.800 or more, draw only tentative conclusions from 0.667 to 0.800, not below. With each figure we
+say how many submission-themes it rests on; with fewer than two, or when every score is the same
+level, no figure is given and the reason is. For each reviewer we also give how far, on average,
+their levels were from the level the team agreed, and in which direction (harsher or kinder):
+a way to see who may need calibration, never a judgement on a submission. Before a round the
+steering group can run a calibration exercise: every reviewer scores the same sample submission.
+
+**Technically.** Alpha comes from the maintained ``krippendorff`` package; this module only shapes
+the scores into its input (one unit per submission and theme, a count per level) and refuses, with
+a reason, the cases where alpha says nothing: no submission scored twice, fewer than
+:data:`MIN_ITEMS` of them, or every score the same level (alpha is then 0/0). An item is a unit
+with at least two scores; the pairable values are the scores in those units (Krippendorff's n..),
+the amount alpha rests on. Distance from consensus: over the themes with an agreed level, the mean
+of |reviewer's level - agreed level| and the mean signed difference.
 """
 
 from __future__ import annotations
