@@ -230,3 +230,4 @@ def techbench_register_commands(cli: typer.Typer) -> None:
     cli.command()(demo)
     cli.add_typer(users_app, name="users")
     cli.command()(assign)
+    from dashboards.review_commands import review_app; cli.add_typer(review_app, name="review")  # noqa: E702
