@@ -35,5 +35,27 @@ def data_docs(viewer: data.Viewer) -> tuple[bytes, str, str] | None:
     return None if content is None else (content, "techbench-data-docs.zip", "application/zip")
 
 
+def feedback(viewer: data.Viewer, round_id: str, submission_id: str, fmt: str) -> tuple[bytes, str, str] | None:
+    """A peer review feedback report as Word or PDF, if ``store.can_read_report`` allows it to this
+    account now (released to it, or agreed for the steering group's preview); marked synthetic when the
+    published snapshot is."""
+    from dashboards.review import ReviewError
+    from dashboards.review_session import review_store
+    from pipeline.review import feedback as report_files
+
+    types = {"docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "pdf": "application/pdf"}
+    store = review_store()
+    try:
+        if fmt not in types or not store.can_read_report(viewer.user, round_id, submission_id):
+            return None
+        current = published(paths())
+        report = store.report(viewer.user, round_id, submission_id,
+                              synthetic=current is not None and current.info.synthetic)
+    except ReviewError as exc:
+        raise data.Denied(str(exc)) from None
+    content = report_files.to_docx(report) if fmt == "docx" else report_files.to_pdf(report)
+    return content, report_files.file_name(report, fmt), types[fmt]
+
 def register() -> None:
     web.PRODUCERS.update({"sector_table": sector_table, "data_docs": data_docs})
+    web.PRODUCERS["feedback"] = feedback
