@@ -56,6 +56,43 @@ def feedback(viewer: data.Viewer, round_id: str, submission_id: str, fmt: str) -
     content = report_files.to_docx(report) if fmt == "docx" else report_files.to_pdf(report)
     return content, report_files.file_name(report, fmt), types[fmt]
 
+
+SCORE_COLUMNS = ("submission_id", "signatory", "stage", "reviewer", "state", "theme", "level", "strengths",
+                 "areas_to_develop")
+COMMENT_COLUMNS = ("submission_id", "signatory", "stage", "reviewer", "theme", "anchor", "comment", "created_at")
+
+
+def round_export(viewer: data.Viewer, round_id: str, fmt: str, what: str = "scores") -> tuple[bytes, str, str] | None:
+    """Every score and narrative (``what="scores"``) or comment (``"comments"``) of a review round as
+    formula-safe CSV, or both as two sheets of one workbook (``fmt="xlsx"``, ``what="all"``); steering
+    group only (the store checks the role when the file is made: None for anyone else)."""
+    import re
+
+    import polars as pl
+
+    from dashboards.review import ReviewError, ReviewStore
+
+    if fmt not in FORMATS or what not in ("scores", "comments", "all") or (fmt == "csv" and what == "all"):
+        return None
+    reviews = ReviewStore.for_paths(paths())
+    try:
+        if reviews.round(round_id) is None:
+            return None
+        tables = {"scores": (reviews.score_rows(viewer.user, round_id), SCORE_COLUMNS),
+                  "comments": (reviews.comment_rows(viewer.user, round_id), COMMENT_COLUMNS)}
+    except ReviewError:
+        return None
+    frames = {name: pl.DataFrame({c: [r[c] for r in rows] for c in columns}, strict=False)
+              for name, (rows, columns) in tables.items() if what in (name, "all")}
+    current = published(paths())
+    notes = [SYNTHETIC_NOTE] if current is not None and current.info.synthetic else []
+    content = (export.to_bytes_csv(frames[what], bom=True, notes=notes) if fmt == "csv"
+               else export.to_bytes_xlsx(frames, notes=notes))
+    name = re.sub(r"[^A-Za-z0-9-]+", "-", round_id).strip("-") or "round"
+    return content, f"techbench-review-{name}-{what}.{fmt}", FORMATS[fmt]
+
+
 def register() -> None:
     web.PRODUCERS.update({"sector_table": sector_table, "data_docs": data_docs})
+    web.PRODUCERS["round_export"] = round_export
     web.PRODUCERS["feedback"] = feedback

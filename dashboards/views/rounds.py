@@ -1,5 +1,51 @@
-"""Peer review: rounds (being built)."""
+"""Review rounds (steering group): open a round on a submission window, keep the panel's profiles
+and conflicts, propose, adjust and confirm teams, replace members, follow each submission's state,
+preview and release the feedback, send reminders, export the scores, read the audit trail and close
+the round. Every action goes through ``dashboards.review.ReviewStore``, which checks the role itself."""
 
-from dashboards.session import open_view
+import streamlit as st
+
+from dashboards.review import ReviewError
+from dashboards.review_pages import progress, setup, teams
+from dashboards.review_pages.common import choose_round, done_message, review_store
+from dashboards.session import open_view, paths, stop_if_denied, store
+from pipeline.store.snapshot import published
 
 frame = open_view("rounds")
+actor = frame.viewer.user
+reviews = review_store()
+ROUND_KEY = "rounds_round"
+
+try:
+    reviews.audit_entries(actor)  # the store's own role check, before anything is drawn
+except ReviewError as exc:
+    stop_if_denied(exc)
+
+done_message()
+with st.expander("Open a round", icon=":material/add_circle:", expanded=not reviews.rounds()):
+    setup.open_round_form(reviews, actor, ROUND_KEY)
+with st.expander("Reviewers", icon=":material/badge:"):
+    setup.reviewers_panel(reviews, actor, store())
+
+current = choose_round(reviews, ROUND_KEY)
+if current is None:
+    st.info("No round has been opened yet.")
+    st.stop()
+st.caption(f"Reviews due {current.review_due:%d %b %Y} · consensus due {current.consensus_due:%d %b %Y} · "
+           f"teams of {current.team_size} · {current.status}")
+snapshot = published(paths())
+synthetic = bool(snapshot and snapshot.info.synthetic)
+tabs = st.tabs(["Teams", "Tracking", "Preview & release", "Reminders & outbox", "Export", "Audit trail", "Close"])
+sections = (lambda: teams.teams_section(reviews, actor, current),
+            lambda: progress.tracking_section(reviews, actor, current),
+            lambda: progress.release_section(reviews, actor, current, synthetic),
+            lambda: progress.reminders_section(reviews, actor),
+            lambda: progress.export_section(current),
+            lambda: progress.audit_section(reviews, actor),
+            lambda: progress.close_section(reviews, actor, current))
+for tab, section in zip(tabs, sections, strict=True):
+    with tab:
+        try:
+            section()
+        except ReviewError as exc:
+            st.error(str(exc), icon=":material/block:")
