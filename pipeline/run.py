@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -30,26 +29,31 @@ class RunSummary:
 
 def run_pipeline(paths: Paths, workers: int | None = None, quality: bool = True,
                  on_progress: Callable[[int, int], None] | None = None) -> RunSummary:
-    """Materialise every asset (and its checks) in this process."""
+    """Materialise every asset (and its checks) in this process; the Great Expectations suite runs
+    in a worker process that starts importing it now, on the other core, while the run goes on."""
+    try:  # fail early and clearly if another run holds the warehouse
+        warehouse.connect(paths.warehouse).close()
+    except duckdb.IOException as exc:
+        raise PipelineBusy(f"the warehouse {paths.warehouse} is in use by another run ({exc})") from None
+    if quality:
+        from pipeline.validation import quality_worker
+
+        quality_worker.start()
     import dagster as dg
 
     from pipeline.defs import assets, checks
     from pipeline.defs.resources import TechbenchResource
 
-    try:  # fail early and clearly if another run holds the warehouse
-        warehouse.connect(paths.warehouse).close()
-    except duckdb.IOException as exc:
-        raise PipelineBusy(f"the warehouse {paths.warehouse} is in use by another run ({exc})") from None
     selected = [c for c in checks.CHECKS if quality or c is not checks.great_expectations_suite]
-    if quality:  # Great Expectations takes seconds to import: do it (quietly) while the files are parsed
-        from pipeline.validation.quality import import_gx
-
-        threading.Thread(target=import_gx, daemon=True).start()
     assets.ON_PROGRESS = on_progress
     try:
         result = dg.materialize(
             [*assets.PIPELINE, *selected],
-            resources={"techbench": TechbenchResource(home=str(paths.home), workers=workers or 0)},
+            # Outputs passed in memory: the default I/O manager would pickle the parsed returns to a
+            # temporary folder and read them back for each step (seconds), for a re-execution that
+            # an ephemeral run can never have (a failed run is finished by the next one instead).
+            resources={"techbench": TechbenchResource(home=str(paths.home), workers=workers or 0),
+                       "io_manager": dg.mem_io_manager},
             raise_on_error=False,
             run_config={"loggers": {"console": {"config": {"log_level": "ERROR"}}}},
         )

@@ -23,14 +23,13 @@ import datetime as dt
 import json
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 
 import duckdb
 import polars as pl
 
 from pipeline import ids
 from pipeline.handin.landing import Landed
-from pipeline.validation.validate import FileReport
+from pipeline.validation.validate import Processed
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS signatories (
@@ -130,12 +129,6 @@ def connect(path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
 
 def submission_id(landed: Landed) -> str:
     return ids.submission_id(landed.signatory, landed.stage, landed.sha256)
-
-
-@dataclass
-class Processed:
-    landed: Landed
-    report: FileReport
 
 
 def _rows(items: Iterable[Processed], run_id: str) -> dict[str, list[dict]]:

@@ -16,8 +16,7 @@ from pipeline.handin.context import parse_context
 from pipeline.kit.hooks import WHOLE_FILE, Issue, ParseContext
 from pipeline.registry import Registry
 from pipeline.settings import SPAWN
-from pipeline.validation.validate import FileReport, apply_rules, parse_source
-from pipeline.store.warehouse import Processed
+from pipeline.validation.validate import FileReport, Processed, apply_rules, parse_source
 
 _REGISTRY: Registry | None = None
 

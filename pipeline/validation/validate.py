@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pipeline.validation import rules
 from pipeline.kit.builder import pointer_parts
@@ -17,6 +17,9 @@ from pipeline.kit.intake import Limits, Rejected, read_source, screen
 from pipeline.kit.hooks import WHOLE_FILE, Issue, ParseContext, SourceFile
 from pipeline.registry import PluginError, Registry
 from pipeline.schema import CanonicalReturn
+
+if TYPE_CHECKING:
+    from pipeline.handin.landing import Landed
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +51,15 @@ class FileReport:
             "issues": [i.model_dump(mode="json") for i in self.issues],
             "return": self.return_.model_dump(mode="json") if self.return_ else None,
         }
+
+
+@dataclass
+class Processed:
+    """A landed file and its report: parsed, then validated. (Here, not in the warehouse module, so
+    the processes that parse files do not import DuckDB for it.)"""
+
+    landed: Landed
+    report: FileReport
 
 
 def validate_source(
