@@ -266,6 +266,9 @@ class Rounds(Reviewers, Audited):
                 raise ReviewError("you are not on this submission's confirmed team")
             if row[1] is not None:
                 raise ReviewError(f"you have already declared ({row[1]})")
+            if not conflict and con.execute("SELECT 1 FROM reviewer_conflicts WHERE username = ? AND signatory = ?",
+                                            (actor.username, sub.signatory)).fetchone():
+                raise ReviewError(f"a conflict with {sub.signatory_name} is on record for you: recuse instead")
             stamp = now_text()
             if conflict:
                 con.execute("""UPDATE team_members SET status = 'recused', declaration = 'recused', declared_at = ?,
