@@ -292,6 +292,17 @@ def test_a_reviewer_with_a_conflict_cannot_see_a_submission_assigned_by_hand(one
     assert "epsilon" not in w.accounts.visible_signatories(w.user(TEAM[0]))
 
 
+def test_no_conflict_cannot_be_declared_against_a_conflict_on_record(one_round):
+    w = one_round
+    w.store.declare_conflict(w.steer, TEAM[1], "alpha", "found out after the teams were confirmed")
+    with pytest.raises(ReviewError, match="recuse instead"):
+        w.store.declare(w.user(TEAM[1]), "r1", sid("alpha"), conflict=False)
+    with pytest.raises(ReviewError, match="declare no conflict first"):
+        w.store.save_draft(w.user(TEAM[1]), "r1", sid("alpha"), themes())
+    w.store.declare(w.user(TEAM[1]), "r1", sid("alpha"), conflict=True, reason="as recorded")
+    assert not w.accounts.can_see_submission(w.user(TEAM[1]), sid("alpha"))
+
+
 def test_a_reviewer_declares_only_their_own_conflicts(one_round):
     with pytest.raises(ReviewError, match="only their own"):
         one_round.store.declare_conflict(one_round.user(TEAM[0]), TEAM[1], "epsilon", "because")
