@@ -294,3 +294,39 @@ def test_a_calibration_exercise_puts_every_eligible_reviewer_on_one_sample(home)
     assert {m.username for m in members} == eligible and {m.status for m in members} == {"confirmed"}
     assert at.selectbox(key="calibration_round").value == opened.id
     assert metrics(at)["Alpha, all themes"] == "not computed"
+
+
+def test_names_reasons_and_narratives_are_shown_as_text(home):
+    """A hostile institution name, recusal reason, narrative, summary and comment reach the pages escaped."""
+    from dataclasses import replace
+
+    from test_untrusted_text import HOSTILE, PIECES, assert_shown_as_text, hostile_bodies
+
+    store = ReviewStore.for_paths(home)
+    steer = user(home, "steer")
+    window = windows(home)[4][0]
+    sub = replace(window_submissions(home, window)[0], signatory_name=f"Uni {HOSTILE}")
+    today = dt.date.today()
+    store.open_round(steer, window, today + dt.timedelta(days=3), today + dt.timedelta(days=9), [sub],
+                     team_size=2, round_id="hostile")
+    store.propose_teams(steer, "hostile")
+    store.confirm_teams(steer, "hostile")
+    lead, other = store.members("hostile", sub.submission_id)
+    store.declare(user(home, other.username), "hostile", sub.submission_id, conflict=True, reason=f"Reason {HOSTILE}")
+    reviewer = user(home, lead.username)
+    store.declare(reviewer, "hostile", sub.submission_id, conflict=False)
+    themes = {t.id: ThemeScore(3, f"Strength {HOSTILE}", f"Area {HOSTILE}") for t in store.rubric.themes}
+    store.save_draft(reviewer, "hostile", sub.submission_id, themes)
+    store.add_comment(reviewer, "hostile", sub.submission_id, store.rubric.themes[0].id, f"Anchor {HOSTILE}",
+                      f"Comment {HOSTILE}")
+    store.submit_review(reviewer, "hostile", sub.submission_id)
+    store.save_consensus(reviewer, "hostile", sub.submission_id, themes=themes, summary=f"Summary {HOSTILE}",
+                         outcome=store.rubric.outcomes[0], agree=True)
+    for key in ("rounds", "calibration"):
+        at = page(key)
+        at.selectbox(key=f"{key}_round").set_value("hostile").run()
+        bodies = hostile_bodies(at)
+        if key == "rounds":
+            assert all(any(w in b for b in bodies) for w in ("Uni ", "Summary ", "Strength ", "Comment ")), bodies
+        for body in bodies:
+            assert_shown_as_text(body, pieces=tuple(p for p in PIECES if p != "# Heading"))
