@@ -7,7 +7,6 @@ import datetime as dt
 import polars as pl
 import streamlit as st
 
-from dashboards import ui
 from dashboards.review import ReviewStore
 from dashboards.review.windows import window_submissions, windows
 from dashboards.review_pages.common import act, fmt_date, problem, select
