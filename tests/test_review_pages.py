@@ -115,6 +115,10 @@ def every_node(node):
         yield from every_node(child)
 
 
+def labelled(elements, label: str):
+    return next(e for e in elements if e.label == label)
+
+
 def prefix(round_id, sid) -> str:
     return f"rv_{round_id}_{sid}"
 
@@ -360,3 +364,25 @@ def test_the_feedback_download_rechecks_access(home, institution_feedback):
     assert exports.feedback(inst, *released, fmt="exe") is None
     steering = Viewer.load(home.store, "steer")
     assert exports.feedback(steering, *unreleased, fmt="docx") is not None  # the preview
+
+
+def test_comments_are_anchored_to_an_action_listed_and_deleted(home):
+    sub = accepted(home)[10]
+    name, = reviewers(home, 1)
+    round_id = team_round(home, sub, [name])
+    store = reviews_store(home)
+    store.declare(user(home, name), round_id, sub.submission_id, conflict=False)
+    at = open_page("reviewer", "reviews", user=name)
+    anchor = labelled(at.selectbox, "Points to (a question or an action)")
+    action = next(o for o in anchor.options if o.startswith("Action 1: "))
+    labelled(at.selectbox, "Theme").set_value("recognition")
+    anchor.set_value(action)
+    labelled(at.text_area, "Comment").input("No owner for this action")
+    next(b for b in at.button if b.label == "Add comment").click().run()
+    assert not at.exception
+    review = store.review(user(home, name), round_id, sub.submission_id, name)
+    assert [(c.theme, c.anchor, c.text) for c in review.comments] == [("recognition", action.strip(),
+                                                                             "No owner for this action")]
+    assert any("No owner for this action" in b for b in markdown_bodies(at))
+    at.button(key=f"{prefix(round_id, sub.submission_id)}_delete_{review.comments[0].id}").click().run()
+    assert store.review(user(home, name), round_id, sub.submission_id, name).comments == ()
