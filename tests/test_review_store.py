@@ -473,3 +473,33 @@ def test_the_audit_trail_records_each_assignment_declaration_score_and_release_w
     assert by("review.round.open") == [("steer", "r1")]
     assert all(e.at for e in entries)
     assert entries == audit.entries(w.paths, action_prefix="review.")
+
+
+def test_a_reviewer_trained_during_the_round_can_take_a_freed_place(one_round):
+    w = one_round
+    late = w.reviewer("revlatecomer", "zeta", trained=False)
+    w.store.declare(w.user("revmarrowby"), "r1", sid("alpha"), conflict=True, reason="co-authored their plan")
+    assert w.store.propose_replacement(w.steer, "r1", sid("alpha"), "revmarrowby").proposed is None
+    with sqlite3.connect(w.store.path) as con:  # the round opened ten days ago
+        con.execute("UPDATE review_rounds SET opened_at = ? WHERE id = 'r1'",
+                    ((dt.date.today() - dt.timedelta(days=10)).isoformat() + "T09:00:00+00:00",))
+    w.store.set_profile(w.steer, "revlatecomer", institution="zeta", institution_type=TYPES["zeta"], max_load=3,
+                        trained_on=dt.date.today() - dt.timedelta(days=1))  # trained since
+    assert w.store.propose_replacement(w.steer, "r1", sid("alpha"), "revmarrowby").proposed == late.username
+
+
+def test_sending_a_consensus_back_needs_a_reason_and_an_open_round(one_round):
+    w = one_round
+    w.through_consensus("r1", sid("alpha"))
+    with pytest.raises(ReviewError, match="say why"):
+        w.store.return_consensus(w.steer, "r1", sid("alpha"), "  ")
+    w.store.return_consensus(w.steer, "r1", sid("alpha"), "the summary contradicts Recognition")
+    assert w.store.consensus(w.steer, "r1", sid("alpha")).state == "draft"
+
+
+def test_an_agreed_consensus_awaiting_release_is_not_the_team_s_overdue_work(one_round):
+    w = one_round
+    w.through_consensus("r1", sid("alpha"))
+    late = WINDOW + dt.timedelta(days=365)
+    state = {s.submission_id: s for s in w.store.states(w.steer, "r1", today=late)}[sid("alpha")]
+    assert state.state == "consensus" and state.due is None and not state.overdue

@@ -80,6 +80,9 @@ class Consensuses(Scoring):
     def return_consensus(self, actor: User, round_id: str, submission_id: str, reason: str) -> None:
         """The steering group sends an agreed (not yet released) consensus back to the lead."""
         require_role(self, actor, "steering")
+        self._open(round_id)
+        if not reason.strip():
+            raise ReviewError("say why it goes back: the lead reads the reason")
         with self._write() as con:
             if con.execute("UPDATE consensus SET state = 'draft' WHERE round_id = ? AND submission_id = ? "
                            "AND state = 'agreed'", (round_id, submission_id)).rowcount == 0:

@@ -176,9 +176,11 @@ class Rounds(Reviewers, Audited):
             out[m.submission_id].append(m.username)
         return {sid: Team(sid, tuple(names)) for sid, names in out.items()}
 
-    def _settings(self, current: Round) -> TeamSettings:
-        return TeamSettings(team_size=current.team_size, as_of=current.opened_at and dt.date.fromisoformat(
-            current.opened_at[:10]))
+    @staticmethod
+    def _settings(current: Round) -> TeamSettings:
+        """Teams of the round's size, with training completed by today (a reviewer trained during the
+        round can take a place freed by a recusal)."""
+        return TeamSettings(team_size=current.team_size, as_of=dt.date.today())
 
     def propose_teams(self, actor: User, round_id: str) -> Proposal:
         """Propose teams for the submissions not yet confirmed (steering group); the proposal is saved

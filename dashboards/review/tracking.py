@@ -71,8 +71,9 @@ class Tracking(Consensuses):
                 state = "assigned"
             else:
                 state = "unassigned"
-            due = {"assigned": current.review_due, "in review": current.review_due,
-                   "consensus": current.consensus_due}.get(state)
+            # an agreed consensus waits for the steering group's release, not for the team
+            due = None if agreed == "agreed" else {"assigned": current.review_due, "in review": current.review_due,
+                                                   "consensus": current.consensus_due}.get(state)
             out.append(SubmissionState(round_id, sub.submission_id, sub.label, state,
                                        next((m.username for m in team if m.is_lead), None),
                                        tuple(m.username for m in team), submitted, started, due,
