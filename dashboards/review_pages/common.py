@@ -1,6 +1,6 @@
-"""What the steering group's review pages share: the review store, running an action with its
-outcome kept for the next run (success above, the refusal next to the form that asked), and
-choosing a round."""
+"""What the steering group's review pages share: running an action with its outcome kept for the
+next run (success above, the refusal next to the form that asked), and choosing a round. The
+store and the report's drawing are every review page's: ``dashboards.review_session``."""
 
 from __future__ import annotations
 
@@ -9,21 +9,9 @@ from collections.abc import Callable
 import streamlit as st
 
 from dashboards import ui
-from dashboards.accounts import store_path
 from dashboards.review import ReviewError, ReviewStore
-from dashboards.session import paths
 
 DONE_KEY = "review_pages_done"
-
-
-@st.cache_resource(show_spinner=False)
-def _store(path: str) -> ReviewStore:
-    return ReviewStore(path)
-
-
-def review_store() -> ReviewStore:
-    """The application store's peer review part (one object per store file, kept between runs)."""
-    return _store(str(store_path(paths())))
 
 
 def act(form: str, action: Callable[[], object], done: str | Callable[[object], str]) -> None:

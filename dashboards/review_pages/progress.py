@@ -14,6 +14,7 @@ from dashboards import ui
 from dashboards.review import ReviewStore
 from dashboards.review.tracking import STATES
 from dashboards.review_pages.common import act, fmt_date, problem
+from dashboards.review_session import show_report
 from dashboards.session import download_link
 
 
@@ -58,7 +59,7 @@ def release_section(store: ReviewStore, actor, rnd, synthetic: bool) -> None:
     sid = st.selectbox("Agreed consensus", list(by_id), key="rounds_release_sub", format_func=lambda i: by_id[i].label)
     report = store.report(actor, rnd.id, sid, synthetic=synthetic)
     with st.container(border=True):
-        _report(report)
+        show_report(report)
     for column, (label, fmt) in zip(st.columns(2), (("Word", "docx"), ("PDF", "pdf")), strict=True):
         with column:
             download_link(label, "feedback", round_id=rnd.id, submission_id=sid, fmt=fmt)
@@ -74,25 +75,6 @@ def release_section(store: ReviewStore, actor, rnd, synthetic: bool) -> None:
         act("rounds_release", lambda: store.release(actor, rnd.id, sid),
             f"Feedback of {by_id[sid].label} released: the institution can read it now.")
     problem("rounds_release")
-
-
-def _report(report) -> None:
-    """The feedback report as text, as the institution will read it (no reviewer in it)."""
-    if report.synthetic:
-        st.warning("SYNTHETIC: this feedback is on a generated return.", icon=":material/science:")
-    st.markdown(f"**{ui.plain(report.institution)}**, stage {ui.plain(report.stage)} · round "
-                f"{ui.plain(report.round_name)}  \n**Outcome:** {ui.plain(report.outcome)}")
-    st.markdown(ui.plain(report.summary) or "(no summary)")
-    for theme in report.themes:
-        level = "no agreed level" if theme.level is None else f"level {theme.level} — {theme.level_label}"
-        st.markdown(f"**{ui.plain(theme.label)}**: {ui.plain(level)}")
-        if theme.level_descriptor:
-            st.caption(ui.plain(theme.level_descriptor))
-        st.markdown(f"*Strengths:* {ui.plain(theme.strengths) or '—'}  \n"
-                    f"*Areas to develop:* {ui.plain(theme.areas_to_develop) or '—'}")
-        for c in theme.comments:
-            st.markdown(f"- {ui.plain(c.anchor)}: {ui.plain(c.text)}")
-    st.caption(ui.plain(f"Levels and themes: {report.rubric_source}"))
 
 
 def reminders_section(store: ReviewStore, actor) -> None:

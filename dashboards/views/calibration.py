@@ -6,7 +6,8 @@ import streamlit as st
 
 from dashboards.review import ReviewError
 from dashboards.review_pages import calibration
-from dashboards.review_pages.common import choose_round, done_message, review_store
+from dashboards.review_pages.common import choose_round, done_message
+from dashboards.review_session import review_store
 from dashboards.session import open_view, stop_if_denied
 
 frame = open_view("calibration")

@@ -7,7 +7,8 @@ import streamlit as st
 
 from dashboards.review import ReviewError
 from dashboards.review_pages import progress, setup, teams
-from dashboards.review_pages.common import choose_round, done_message, review_store
+from dashboards.review_pages.common import choose_round, done_message
+from dashboards.review_session import review_store
 from dashboards.session import open_view, paths, stop_if_denied, store
 from pipeline.store.snapshot import published
 
