@@ -36,8 +36,6 @@ CREATE TABLE IF NOT EXISTS signatories (
     slug VARCHAR PRIMARY KEY, name VARCHAR NOT NULL, type VARCHAR NOT NULL, nation VARCHAR NOT NULL,
     ukprn VARCHAR, signed DATE, cohort VARCHAR, mission_group VARCHAR,
     peer_groups VARCHAR[], plugin VARCHAR NOT NULL, synthetic BOOLEAN NOT NULL, source VARCHAR);
-ALTER TABLE signatories ALTER COLUMN signed DROP NOT NULL;
-ALTER TABLE signatories ALTER COLUMN cohort DROP NOT NULL;
 ALTER TABLE signatories ADD COLUMN IF NOT EXISTS signed_precision VARCHAR;  -- day, month or year
 ALTER TABLE signatories ADD COLUMN IF NOT EXISTS signed_as_stated VARCHAR;
 ALTER TABLE signatories ADD COLUMN IF NOT EXISTS region VARCHAR;
@@ -89,6 +87,10 @@ CREATE TABLE IF NOT EXISTS run_log (
     files_seen INTEGER, accepted INTEGER, rejected INTEGER, note VARCHAR);
 """
 
+#: Columns that were NOT NULL in older warehouses; ``connect`` relaxes them there (only there: the
+#: ALTER rewrites the catalogue, and with it the write-ahead log, on every connection otherwise).
+RELAXED = (("signatories", "signed"), ("signatories", "cohort"))
+
 BATCH = 200  # submissions per write transaction
 
 CHILD_TABLES = ("return_areas", "return_registrations", "return_metrics", "return_initiatives", "return_actions",
@@ -124,6 +126,10 @@ def connect(path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     if not read_only:
         with transaction(con):
             con.execute(SCHEMA)
+            for table, column in RELAXED:
+                if not con.execute("SELECT is_nullable FROM duckdb_columns() WHERE table_name = ? AND column_name = ?",
+                                   [table, column]).fetchone()[0]:
+                    con.execute(f"ALTER TABLE {table} ALTER COLUMN {column} DROP NOT NULL")
     return con
 
 
