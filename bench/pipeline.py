@@ -23,19 +23,20 @@ import shutil
 import subprocess
 import tempfile
 import time
+from typing import TYPE_CHECKING
 
-from pipeline.handin import landing
-from pipeline.validation import process
-from pipeline.programme.signatories import load_register
-from pipeline.run import run_pipeline
-from pipeline.settings import Paths
-from pipeline.store.snapshot import open_snapshot
-from pipeline.synthetic import generate, read_manifest
+# The pipeline's modules are imported where used: worker processes are spawned, and each runs this
+# file again (as __mp_main__) before its work, as it would `techbench`'s few lines in production.
+if TYPE_CHECKING:
+    from pipeline.handin.landing import Landed
+    from pipeline.settings import Paths
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def land_all(sector: Path, paths: Paths, rows: list[dict]) -> list[landing.Landed]:
+def land_all(sector: Path, paths: Paths, rows: list[dict]) -> list[Landed]:
+    from pipeline.handin import landing
+
     paths.home.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(sector / "register.csv", paths.home / "register.csv")
     out = []
@@ -47,6 +48,8 @@ def land_all(sector: Path, paths: Paths, rows: list[dict]) -> list[landing.Lande
 
 
 def snapshot_has(paths: Paths, sha: str) -> bool:
+    from pipeline.store.snapshot import open_snapshot
+
     try:
         with open_snapshot(paths) as con:
             return con.execute("SELECT count(*) FROM submissions WHERE sha256 = ?", [sha]).fetchone()[0] > 0
@@ -56,6 +59,9 @@ def snapshot_has(paths: Paths, sha: str) -> bool:
 
 def latency(sector: Path, rows: list[dict], work: Path) -> float:
     """Seconds from a file landing to its appearance in the snapshot, with the sensor running."""
+    from pipeline.run import run_pipeline
+    from pipeline.settings import Paths
+
     paths = Paths.from_env(work / "latency")
     land_all(sector, paths, rows[:-1])
     run_pipeline(paths, quality=False)
@@ -88,6 +94,8 @@ def watcher_latency(sector: Path, rows: list[dict], work: Path, n: int = 5) -> l
 
     from dashboards.serve import watch
     from pipeline.handin.submit import WAITING, statuses
+    from pipeline.run import run_pipeline
+    from pipeline.settings import Paths
 
     paths = Paths.from_env(work / "watcher")
     land_all(sector, paths, rows[:-n])
@@ -135,6 +143,12 @@ def main() -> None:
     parser.add_argument("--watcher-only", action="store_true",
                         help="Only the upload-to-visible latency with the server's watcher.")
     args = parser.parse_args()
+    from pipeline.programme.signatories import load_register
+    from pipeline.run import run_pipeline
+    from pipeline.settings import Paths
+    from pipeline.synthetic import generate, read_manifest
+    from pipeline.validation import process
+
     work = Path(tempfile.mkdtemp(prefix="techbench-bench-"))
     try:
         sector = work / "sector"
