@@ -54,7 +54,7 @@ def open_round_form(store: ReviewStore, actor, round_key: str) -> None:
 
 def reviewers_panel(store: ReviewStore, actor, accounts) -> None:
     """The reviewers' profiles, a form to create or update one, and one to record a conflict."""
-    st.caption("Only a **trained** reviewer (a training date on or before the round opened), available and "
+    st.caption("Only a **trained** reviewer (a training date on or before today), available and "
                "with a maximum load above 0, is ever proposed or accepted on a team: an untrained reviewer "
                "cannot be assigned.")
     profiles = store.profiles()

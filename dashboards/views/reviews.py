@@ -177,7 +177,9 @@ with work:
             score = saved.get(t.id, ThemeScore())
             for part, value in (("level", score.level), ("strengths", score.strengths), ("areas", score.areas)):
                 st.session_state.setdefault(widget(t.id, part), value)
-            with st.expander(ui.plain(t.label), expanded=score.level is None):
+            # open until the theme is complete: choosing a level must not fold away its narrative
+            complete = score.level is not None and score.strengths.strip() and score.areas.strip()
+            with st.expander(ui.plain(t.label), expanded=not complete):
                 st.caption(ui.plain(t.descriptor))
                 st.radio("Level", LEVELS, key=widget(t.id, "level"), format_func=lambda v: ui.plain(level_text(v)),
                          captions=[ui.plain(s.descriptor) for s in rubric.scale], on_change=autosave, args=(t.id,),
