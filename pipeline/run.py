@@ -8,8 +8,11 @@ from dataclasses import dataclass, field
 
 import duckdb
 
-from pipeline.store import warehouse
+from pipeline.handin import landing
+from pipeline.programme.signatories import load_register
 from pipeline.settings import Paths
+from pipeline.store import warehouse
+from pipeline.validation import process
 
 
 class PipelineBusy(Exception):
@@ -29,36 +32,25 @@ class RunSummary:
 
 def run_pipeline(paths: Paths, workers: int | None = None, quality: bool = True,
                  on_progress: Callable[[int, int], None] | None = None) -> RunSummary:
-    """Materialise every asset (and its checks) in this process; the Great Expectations suite runs
-    in a worker process that starts importing it now, on the other core, while the run goes on."""
+    """Materialise every asset (and its checks) in this process.
+
+    Before Dagster is imported (seconds), the pending files start being parsed in worker processes
+    (the parse step collects them), and the Great Expectations suite's worker starts importing GX."""
     try:  # fail early and clearly if another run holds the warehouse
-        warehouse.connect(paths.warehouse).close()
+        con = warehouse.connect(paths.warehouse)
     except duckdb.IOException as exc:
         raise PipelineBusy(f"the warehouse {paths.warehouse} is in use by another run ({exc})") from None
-    if quality:
-        from pipeline.validation import quality_worker
-
-        quality_worker.start()
-    import dagster as dg
-
-    from pipeline.defs import assets, checks
-    from pipeline.defs.resources import TechbenchResource
-
-    selected = [c for c in checks.CHECKS if quality or c is not checks.great_expectations_suite]
-    assets.ON_PROGRESS = on_progress
+    with con:
+        prefetched = _prefetch(paths, con, workers)
     try:
-        result = dg.materialize(
-            [*assets.PIPELINE, *selected],
-            # Outputs passed in memory: the default I/O manager would pickle the parsed returns to a
-            # temporary folder and read them back for each step (seconds), for a re-execution that
-            # an ephemeral run can never have (a failed run is finished by the next one instead).
-            resources={"techbench": TechbenchResource(home=str(paths.home), workers=workers or 0),
-                       "io_manager": dg.mem_io_manager},
-            raise_on_error=False,
-            run_config={"loggers": {"console": {"config": {"log_level": "ERROR"}}}},
-        )
+        if quality:
+            from pipeline.validation import quality_worker
+
+            quality_worker.start()
+        result = _materialize(paths, workers, quality, on_progress, prefetched)
     finally:
-        assets.ON_PROGRESS = None
+        if prefetched is not None:
+            prefetched.close()
     summary = RunSummary(result.run_id, result.success)
     for evaluation in result.get_asset_check_evaluations():
         summary.checks[evaluation.check_name] = evaluation.passed
@@ -70,6 +62,40 @@ def run_pipeline(paths: Paths, workers: int | None = None, quality: bool = True,
         summary.processed = summary.accepted + summary.rejected
         summary.rejected_by_rule = rejections_by_rule(con, result.run_id)
     return summary
+
+
+def _prefetch(paths: Paths, con: duckdb.DuckDBPyConnection, workers: int | None) -> process.Prefetch | None:
+    """Start parsing the files the run will find pending (``raw_submissions``), read with the
+    register it will load (``signatory_register``); the parse step checks both before it uses them."""
+    pending = warehouse.unprocessed(con, landing.scan(paths.landing))
+    try:
+        register = {s.slug: s.name for s in load_register(paths.register)}
+    except Exception:  # noqa: BLE001 - the run's register step reports it; nothing is parsed ahead
+        return None
+    return process.prefetch(pending, register, workers)
+
+
+def _materialize(paths: Paths, workers: int | None, quality: bool, on_progress, prefetched):
+    import dagster as dg
+
+    from pipeline.defs import assets, checks
+    from pipeline.defs.resources import TechbenchResource
+
+    selected = [c for c in checks.CHECKS if quality or c is not checks.great_expectations_suite]
+    assets.ON_PROGRESS, assets.PREFETCHED = on_progress, prefetched
+    try:
+        return dg.materialize(
+            [*assets.PIPELINE, *selected],
+            # Outputs passed in memory: the default I/O manager would pickle the parsed returns to a
+            # temporary folder and read them back for each step (seconds), for a re-execution that
+            # an ephemeral run can never have (a failed run is finished by the next one instead).
+            resources={"techbench": TechbenchResource(home=str(paths.home), workers=workers or 0),
+                       "io_manager": dg.mem_io_manager},
+            raise_on_error=False,
+            run_config={"loggers": {"console": {"config": {"log_level": "ERROR"}}}},
+        )
+    finally:
+        assets.ON_PROGRESS = assets.PREFETCHED = None
 
 
 def rejections_by_rule(con: duckdb.DuckDBPyConnection, run_id: str | None = None) -> dict[str, int]:

@@ -20,6 +20,8 @@ from pipeline.validation import process
 
 #: In-process progress callback (done, total) for `techbench run`'s progress bar.
 ON_PROGRESS = None
+#: Parsing that `pipeline.run` started before the run (``process.prefetch``), for parsed_returns.
+PREFETCHED: process.Prefetch | None = None
 
 
 @dg.asset(group_name="reference", description="The signatory register in use, as a warehouse table.")
@@ -50,8 +52,7 @@ def raw_submissions(context: dg.AssetExecutionContext, techbench: TechbenchResou
     paths = techbench.paths
     landed = landing.scan(paths.landing)
     with warehouse.connect(paths.warehouse) as con:
-        done = warehouse.processed_ids(con)
-    pending = [f for f in landed if warehouse.submission_id(f) not in done]
+        pending = warehouse.unprocessed(con, landed)
     context.add_output_metadata({"landed": len(landed), "pending": len(pending)})
     return pending
 
@@ -69,7 +70,8 @@ def parsed_returns(context: dg.AssetExecutionContext, techbench: TechbenchResour
         if ON_PROGRESS:
             ON_PROGRESS(done, len(raw_submissions))
 
-    parsed = process.parse_all(raw_submissions, signatories, workers=techbench.workers or None, progress=tick)
+    parsed = process.parse_all(raw_submissions, signatories, workers=techbench.workers or None, progress=tick,
+                               prefetched=PREFETCHED)
     context.add_output_metadata({"parsed": len(parsed),
                                  "unreadable": sum(1 for p in parsed if p.report.return_ is None)})
     return parsed

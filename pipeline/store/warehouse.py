@@ -230,6 +230,12 @@ def processed_ids(con: duckdb.DuckDBPyConnection) -> set[str]:
     return {row[0] for row in con.execute("SELECT submission_id FROM submissions").fetchall()}
 
 
+def unprocessed(con: duckdb.DuckDBPyConnection, landed: Iterable[Landed]) -> list[Landed]:
+    """The landed files not yet in the warehouse, in their order."""
+    done = processed_ids(con)
+    return [f for f in landed if submission_id(f) not in done]
+
+
 def replace_table(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
     """Replace a reference table's rows (the register, HESA) in one transaction."""
     with transaction(con):

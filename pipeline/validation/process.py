@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
 
 from pipeline.kit.intake import Limits, Rejected, read_source
 from pipeline.handin.landing import Landed
@@ -19,6 +20,10 @@ from pipeline.settings import SPAWN
 from pipeline.validation.validate import FileReport, Processed, apply_rules, parse_source
 
 _REGISTRY: Registry | None = None
+#: Fewer files than this are parsed in this process: starting workers would cost more.
+PARALLEL_FROM = 40
+#: Files per task sent to a worker.
+CHUNK = 8
 
 
 def _registry() -> Registry:
@@ -63,10 +68,60 @@ def _process(args: tuple[Landed, Signatories]) -> Processed:
     return validate_parsed(parse_landed(*args), args[1])
 
 
+def _parse_chunk(files: list[Landed], signatories: Signatories) -> list[Processed]:
+    return [parse_landed(f, signatories) for f in files]
+
+
+def _key(landed: Landed) -> tuple[str, str]:
+    return str(landed.path), landed.sha256
+
+
+@dataclass
+class Prefetch:
+    """Files whose parsing started before the run's parse step, in worker processes (``prefetch``)."""
+
+    signatories: dict[str, str]
+    pool: ProcessPoolExecutor
+    futures: dict[tuple[str, str], tuple[Future, int]]
+
+    def close(self) -> None:
+        """End the workers; parsing not collected by then is dropped."""
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+def prefetch(files: Iterable[Landed], signatories: Signatories, workers: int | None = None) -> Prefetch | None:
+    """Start parsing ``files`` now (None when they are too few to be parsed in parallel): a run does
+    this before it imports Dagster, so the files are parsed while it starts. ``parse_all`` collects."""
+    files, workers = list(files), _workers(workers)
+    if workers == 1 or len(files) < PARALLEL_FROM:
+        return None
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=SPAWN)
+    futures = {}
+    for i in range(0, len(files), CHUNK):
+        chunk = files[i:i + CHUNK]
+        future = pool.submit(_parse_chunk, chunk, signatories)
+        futures.update({_key(f): (future, k) for k, f in enumerate(chunk)})
+    return Prefetch(dict(signatories), pool, futures)
+
+
 def parse_all(files: Iterable[Landed], signatories: Signatories, workers: int | None = None,
-              progress: Callable[[int], None] | None = None) -> list[Processed]:
-    """Parse files with their plugins, in parallel when there are enough to pay for the processes."""
-    return _map(_parse, files, signatories, workers, progress)
+              progress: Callable[[int], None] | None = None, prefetched: Prefetch | None = None) -> list[Processed]:
+    """Parse files with their plugins, in parallel when there are enough to pay for the processes.
+    What ``prefetched`` parsed with the same register is taken from it; anything else is parsed now."""
+    files = list(files)
+    if prefetched is None or prefetched.signatories != dict(signatories):
+        return _map(_parse, files, signatories, workers, progress)
+    rest = iter(_map(_parse, [f for f in files if _key(f) not in prefetched.futures], signatories, workers, progress))
+    out = []
+    for f in files:
+        if _key(f) not in prefetched.futures:
+            out.append(next(rest))
+            continue
+        future, k = prefetched.futures[_key(f)]
+        out.append(future.result()[k])
+        if progress:
+            progress(1)
+    return out
 
 
 def process(files: Iterable[Landed], signatories: Signatories, workers: int | None = None,
@@ -75,12 +130,16 @@ def process(files: Iterable[Landed], signatories: Signatories, workers: int | No
     return _map(_process, files, signatories, workers, progress)
 
 
+def _workers(workers: int | None) -> int:
+    return workers or min(2, os.cpu_count() or 1)
+
+
 def _map(fn, files, signatories, workers, progress) -> list[Processed]:
     files = list(files)
-    workers = workers or min(2, os.cpu_count() or 1)
+    workers = _workers(workers)
     jobs = [(f, signatories) for f in files]
     out: list[Processed] = []
-    if workers == 1 or len(files) < 40:
+    if workers == 1 or len(files) < PARALLEL_FROM:
         results = map(fn, jobs)
         for item in results:
             out.append(item)
@@ -88,7 +147,7 @@ def _map(fn, files, signatories, workers, progress) -> list[Processed]:
                 progress(1)
         return out
     with ProcessPoolExecutor(max_workers=workers, mp_context=SPAWN) as pool:
-        for item in pool.map(fn, jobs, chunksize=8):
+        for item in pool.map(fn, jobs, chunksize=CHUNK):
             out.append(item)
             if progress:
                 progress(1)
