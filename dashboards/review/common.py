@@ -35,6 +35,10 @@ class Audited(Database):
         who = actor if isinstance(actor, str) else actor.username
         audit.record(Paths(self.path.parent), who, action, subject, details)
 
+    def audit_many(self, actor: User, changes: list[tuple[str, str, dict[str, Any] | None]]) -> None:
+        """Several entries in one append and one disk flush."""
+        audit.record_many(Paths(self.path.parent), actor.username, changes)
+
     def audit_entries(self, actor: User) -> list[audit.Entry]:
         """Peer review's part of the trail, oldest first (steering group only)."""
         require_role(self, actor, "steering")

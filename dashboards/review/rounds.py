@@ -244,8 +244,8 @@ class Rounds(Reviewers, Audited):
         with self._write() as con:
             rows = con.execute("""UPDATE team_members SET status = 'confirmed' WHERE round_id = ? AND status = 'proposed'
                                   RETURNING submission_id, username, slot""", (round_id,)).fetchall()
-        for sid, name, slot in sorted(rows):
-            self.audit(actor, "review.assign", sid, {"round": round_id, "reviewer": name, "lead": slot == 0})
+        self.audit_many(actor, [("review.assign", sid, {"round": round_id, "reviewer": name, "lead": slot == 0})
+                                for sid, name, slot in sorted(rows)])
         return len(rows)
 
     # --- declarations and replacements -------------------------------------------------------------

@@ -29,20 +29,29 @@ class Entry:
 
 def record(paths: Paths, actor: str, action: str, subject: str, details: dict[str, Any] | None = None,
            now: dt.datetime | None = None) -> Entry:
-    entry = Entry((now or dt.datetime.now(dt.UTC)).isoformat(timespec="seconds"), actor, action, subject,
-                  dict(details or {}))
-    line = (json.dumps(asdict(entry), ensure_ascii=False, default=str) + "\n").encode("utf-8")
+    return record_many(paths, actor, [(action, subject, details)], now)[0]
+
+
+def record_many(paths: Paths, actor: str, changes: list[tuple[str, str, dict[str, Any] | None]],
+                now: dt.datetime | None = None) -> list[Entry]:
+    """Append one entry per (action, subject, details), in one write and one sync (a batch, such as
+    confirming a round's teams, costs one disk flush, not one per entry)."""
+    at = (now or dt.datetime.now(dt.UTC)).isoformat(timespec="seconds")
+    made = [Entry(at, actor, action, subject, dict(details or {})) for action, subject, details in changes]
+    if not made:
+        return []
+    data = "".join(json.dumps(asdict(e), ensure_ascii=False, default=str) + "\n" for e in made).encode("utf-8")
     paths.home.mkdir(parents=True, exist_ok=True)
     fd = os.open(paths.home / FILE_NAME, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
     try:
         size = os.fstat(fd).st_size
         if size and os.pread(fd, 1, size - 1) != b"\n":  # a line torn by a crash: start afresh
-            line = b"\n" + line
-        os.write(fd, line)
+            data = b"\n" + data
+        os.write(fd, data)
         os.fsync(fd)
     finally:
         os.close(fd)
-    return entry
+    return made
 
 
 def entries(paths: Paths, subject: str | None = None, action_prefix: str | None = None) -> list[Entry]:
