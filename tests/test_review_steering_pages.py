@@ -216,6 +216,16 @@ def test_a_round_from_opening_to_release_through_the_page(home):
     audit = table(at, "rounds_audit")
     assert audit["Action"].iloc[0] == "review.release"  # newest first
 
+    # the submission tracker shows each submission's review state (steering group only)
+    tracker = page("tracker")
+    statuses = tracker.multiselect(key="tracker_status")
+    statuses.set_value(statuses.options).run()
+    shown = next(d.value for d in tracker.dataframe if "review" in d.value.columns)
+    state = {(r["signatory_name"], r["stage"]): r["review"] for r in shown.to_dict("records")}
+    assert state[(first.signatory_name, first.stage)] == "released"
+    assert state[(second.signatory_name, second.stage)].startswith("in review")
+    assert all("review" not in d.value.columns for d in page("tracker", "rev").dataframe)
+
     # the export: formula-safe CSV for the steering group, nothing for a reviewer or an institution
     steer = data.Viewer.load(AccountStore.for_paths(home), "steer")
     content, name, media = exports.round_export(steer, round_id, "csv", "scores")

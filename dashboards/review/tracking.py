@@ -80,6 +80,18 @@ class Tracking(Consensuses):
                                        due is not None and today > due and current.status == "open"))
         return out
 
+    def review_states(self, actor: User, today: dt.date | None = None) -> dict[tuple[str, int], str]:
+        """(signatory, stage) -> the review state of its submission in the latest round that has it (steering
+        group only), for the submission tracker."""
+        require_role(self, actor, "steering")
+        out: dict[tuple[str, int], str] = {}
+        for rnd in sorted((r for r in self.rounds() if r.kind == "round"), key=lambda r: (r.opened_at, r.id)):
+            subs = {s.submission_id: s for s in self.round_submissions(rnd.id)}
+            for state in self.states(actor, rnd.id, today):
+                sub = subs[state.submission_id]
+                out[(sub.signatory, int(sub.stage))] = state.state + (" (overdue)" if state.overdue else "")
+        return out
+
     def tasks(self, round_id: str):
         """What each person still has to do in an open round (``pipeline.review.reminders.Task``)."""
         from pipeline.review.reminders import Task

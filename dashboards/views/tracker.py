@@ -1,13 +1,14 @@
 """Submission tracker: for each signatory and stage, its deadline (a submission window, 31 January or
 31 July; published by the programme or computed by techbench, as each row says) and whether its
 return is not yet due, due, overdue, submitted or rejected. The steering group sees every
-signatory and grants extensions here; reviewers see the signatories assigned to them, institutions
+signatory, each submission's peer review state, and grants extensions here; reviewers see the signatories assigned to them, institutions
 their own, with the sector's totals rounded."""
 
 import polars as pl
 import streamlit as st
 
 from dashboards import data, ui
+from dashboards.review_session import review_store
 from dashboards.session import open_view, stop_if_denied
 from pipeline.ids import STAGES
 
@@ -27,6 +28,10 @@ except data.Denied as exc:
     stop_if_denied(exc)
 if viewer.role != "steering":
     st.subheader("Your signatories" if viewer.role == "reviewer" else "Your institution")
+else:  # where each submission stands in peer review (the Review rounds page has the detail)
+    review = review_store().review_states(viewer.user)
+    rows = rows.with_columns(review=pl.struct("signatory", "stage").map_elements(
+        lambda r: review.get((r["signatory"], r["stage"])), return_dtype=pl.String))
 c1, c2, c3 = st.columns([2, 2, 3])
 statuses = sorted(rows["status"].unique().to_list())
 stages = sorted(rows["stage"].unique().to_list())
@@ -46,7 +51,7 @@ if pending.height:
             "counts above include them from the next pipeline run.", icon=":material/schedule:")
 st.dataframe(
     shown.select("signatory_name", "stage", "due", "due_basis", "falls_due", "status", "extended_from", "extension",
-                 "window_opens", "submitted_at", "days_late"),
+                 "window_opens", "submitted_at", "days_late", *(["review"] if "review" in shown.columns else [])),
     hide_index=True, width="stretch", placeholder=ui.MISSING,
     column_config={
         "signatory_name": "Signatory", "stage": "Stage", "status": "Status",
@@ -63,6 +68,8 @@ st.dataframe(
                                                     help="The day after the window before the deadline."),
         "submitted_at": st.column_config.DateColumn("Submitted", format="D MMM YYYY"),
         "days_late": st.column_config.NumberColumn("Days late", help="Days after the deadline (0: on time)."),
+        "review": st.column_config.TextColumn("Peer review", help="Its submission's state in the latest review "
+                                              "round: unassigned, assigned, in review, consensus, released."),
     })
 
 if viewer.role == "steering":
