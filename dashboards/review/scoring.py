@@ -118,23 +118,29 @@ class Scoring(Rounds):
         for theme, score in themes.items():
             self._check_theme(theme, score)
         with self._write() as con:
-            self._require_reviewer(con, actor, round_id, submission_id)
-            if self._consensus_state(con, round_id, submission_id) in ("agreed", "released"):
-                raise ReviewError("the consensus is agreed: reviews can no longer change")
-            state = con.execute("SELECT state FROM reviews WHERE round_id = ? AND submission_id = ? AND username = ?",
-                                (round_id, submission_id, actor.username)).fetchone()
-            if state is not None and state[0] == "submitted":
-                raise ReviewError("your review is submitted: ask the lead to reopen it to change it")
-            stamp = now_text()
-            con.execute("""INSERT INTO reviews (round_id, submission_id, username, state, started_at, updated_at)
-                           VALUES (?, ?, ?, 'draft', ?, ?) ON CONFLICT DO UPDATE SET updated_at = excluded.updated_at""",
-                        (round_id, submission_id, actor.username, stamp, stamp))
+            self._draft(con, actor, round_id, submission_id)
             before = self._themes(con, round_id, submission_id, actor.username)
             self._write_themes(con, round_id, submission_id, actor.username, themes)
         changed = {t: s.level for t, s in themes.items() if before.get(t) != s}
         if changed:
             self.audit(actor, "review.score", submission_id, {"round": round_id, "levels": changed})
         return self.review(actor, round_id, submission_id, actor.username)
+
+    def _draft(self, con, actor: User, round_id: str, submission_id: str) -> str:
+        """Inside a write: refuse unless ``actor`` may still change their review (on the team, not
+        submitted, consensus not agreed); start the draft or touch it. Returns the time stamp."""
+        self._require_reviewer(con, actor, round_id, submission_id)
+        if self._consensus_state(con, round_id, submission_id) in ("agreed", "released"):
+            raise ReviewError("the consensus is agreed: reviews can no longer change")
+        state = con.execute("SELECT state FROM reviews WHERE round_id = ? AND submission_id = ? AND username = ?",
+                            (round_id, submission_id, actor.username)).fetchone()
+        if state is not None and state[0] == "submitted":
+            raise ReviewError("your review is submitted: ask the lead to reopen it to change it")
+        stamp = now_text()
+        con.execute("""INSERT INTO reviews (round_id, submission_id, username, state, started_at, updated_at)
+                       VALUES (?, ?, ?, 'draft', ?, ?) ON CONFLICT DO UPDATE SET updated_at = excluded.updated_at""",
+                    (round_id, submission_id, actor.username, stamp, stamp))
+        return stamp
 
     @staticmethod
     def _write_themes(con, round_id: str, submission_id: str, username: str, themes: dict[str, ThemeScore]) -> None:
@@ -158,15 +164,7 @@ class Scoring(Rounds):
         if not anchor.strip() or not text.strip():
             raise ReviewError("a comment needs what it points to (a question or an action) and its text")
         with self._write() as con:
-            self._require_reviewer(con, actor, round_id, submission_id)
-            state = con.execute("SELECT state FROM reviews WHERE round_id = ? AND submission_id = ? AND username = ?",
-                                (round_id, submission_id, actor.username)).fetchone()
-            if state is not None and state[0] == "submitted":
-                raise ReviewError("your review is submitted: ask the lead to reopen it to change it")
-            stamp = now_text()
-            con.execute("""INSERT INTO reviews (round_id, submission_id, username, state, started_at, updated_at)
-                           VALUES (?, ?, ?, 'draft', ?, ?) ON CONFLICT DO UPDATE SET updated_at = excluded.updated_at""",
-                        (round_id, submission_id, actor.username, stamp, stamp))
+            stamp = self._draft(con, actor, round_id, submission_id)
             cid = con.execute("""INSERT INTO review_comments (round_id, submission_id, username, theme, anchor, text,
                                  created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id""",
                               (round_id, submission_id, actor.username, theme, anchor.strip(), text.strip(),
@@ -218,6 +216,7 @@ class Scoring(Rounds):
     def reopen_review(self, actor: User, round_id: str, submission_id: str, reviewer: str) -> None:
         """The lead (or the steering group) sends a submitted review back to draft, until consensus is agreed."""
         role = require_role(self, actor, "reviewer", "steering")
+        self._open(round_id)
         reviewer = normalise_username(reviewer)
         with self._write() as con:
             if role == "reviewer" and not self._require_reviewer(con, actor, round_id, submission_id):
