@@ -10,8 +10,23 @@ import streamlit as st
 
 from dashboards import ui
 from dashboards.review import ReviewError, ReviewStore
+from dashboards.review.common import require_role
+from dashboards.review_session import review_store
+from dashboards.session import open_view, stop_if_denied
 
 DONE_KEY = "review_pages_done"
+
+
+def open_steering_page(key: str):
+    """``session.open_view`` for a steering page of peer review, then the store's own role check
+    before anything is drawn; returns (the acting account, the store)."""
+    frame = open_view(key)
+    store = review_store()
+    try:
+        require_role(store, frame.viewer.user, "steering")
+    except ReviewError as exc:
+        stop_if_denied(exc)
+    return frame.viewer.user, store
 
 
 def act(form: str, action: Callable[[], object], done: str | Callable[[object], str]) -> None:

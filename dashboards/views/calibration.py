@@ -4,21 +4,13 @@ submission. For calibrating the panel, never for an outcome."""
 
 import streamlit as st
 
+from dashboards import ui
 from dashboards.review import ReviewError
 from dashboards.review_pages import calibration
-from dashboards.review_pages.common import choose_round, done_message
-from dashboards.review_session import review_store
-from dashboards.session import open_view, stop_if_denied
+from dashboards.review_pages.common import choose_round, done_message, open_steering_page
 
-frame = open_view("calibration")
-actor = frame.viewer.user
-reviews = review_store()
+actor, reviews = open_steering_page("calibration")
 ROUND_KEY = "calibration_round"
-
-try:
-    reviews.audit_entries(actor)  # the store's own role check, before anything is drawn
-except ReviewError as exc:
-    stop_if_denied(exc)
 
 st.warning("For calibrating the panel only: these figures say how far the reviewers agree, never what a "
            "submission's outcome is.", icon=":material/balance:")
@@ -30,6 +22,6 @@ else:
     try:
         calibration.figures(reviews, actor, current)
     except ReviewError as exc:
-        st.error(str(exc), icon=":material/block:")
+        st.error(ui.plain(exc), icon=":material/block:")
 st.subheader("Calibration exercise")
 calibration.exercise(reviews, actor, ROUND_KEY)

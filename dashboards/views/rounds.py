@@ -5,22 +5,15 @@ the round. Every action goes through ``dashboards.review.ReviewStore``, which ch
 
 import streamlit as st
 
+from dashboards import ui
 from dashboards.review import ReviewError
 from dashboards.review_pages import progress, setup, teams
-from dashboards.review_pages.common import choose_round, done_message
-from dashboards.review_session import review_store
-from dashboards.session import open_view, paths, stop_if_denied, store
+from dashboards.review_pages.common import choose_round, done_message, open_steering_page
+from dashboards.session import paths, store
 from pipeline.store.snapshot import published
 
-frame = open_view("rounds")
-actor = frame.viewer.user
-reviews = review_store()
+actor, reviews = open_steering_page("rounds")
 ROUND_KEY = "rounds_round"
-
-try:
-    reviews.audit_entries(actor)  # the store's own role check, before anything is drawn
-except ReviewError as exc:
-    stop_if_denied(exc)
 
 done_message()
 with st.expander("Open a round", icon=":material/add_circle:", expanded=not reviews.rounds()):
@@ -49,4 +42,4 @@ for tab, section in zip(tabs, sections, strict=True):
         try:
             section()
         except ReviewError as exc:
-            st.error(str(exc), icon=":material/block:")
+            st.error(ui.plain(exc), icon=":material/block:")
