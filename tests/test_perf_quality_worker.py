@@ -3,7 +3,6 @@ snapshot, failing on bad data as it does in-process, and a worker that never out
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import shutil
 import signal
@@ -13,8 +12,8 @@ import time
 
 import duckdb
 import pytest
+from test_pipeline import AS_OF, land_sector
 
-from pipeline.handin import landing
 from pipeline.run import run_pipeline
 from pipeline.settings import Paths
 from pipeline.synthetic import generate, read_manifest
@@ -25,14 +24,9 @@ from pipeline.validation.quality import TABLES
 @pytest.fixture(scope="module")
 def published(tmp_path_factory) -> Paths:
     sector = tmp_path_factory.mktemp("sector")
-    generate(sector, signatories=6, stages=2, seed=5, as_of=dt.date(2026, 11, 1), workers=1)
+    generate(sector, signatories=6, stages=2, seed=5, as_of=AS_OF, workers=1)
     paths = Paths.from_env(tmp_path_factory.mktemp("home"))
-    paths.home.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(sector / "register.csv", paths.home / "register.csv")
-    for row in read_manifest(sector):
-        received = dt.datetime.combine(dt.date.fromisoformat(row["received"]), dt.time(12), dt.UTC)
-        landing.land_file(sector / row["file"], row["signatory"], int(row["stage"]), paths.landing, "test",
-                          received=received)
+    land_sector(sector, paths, read_manifest(sector))
     summary = run_pipeline(paths, quality=True)
     assert summary.success and summary.checks["great_expectations_suite"], summary
     return paths

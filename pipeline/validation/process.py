@@ -109,7 +109,10 @@ def parse_all(files: Iterable[Landed], signatories: Signatories, workers: int | 
     """Parse files with their plugins, in parallel when there are enough to pay for the processes.
     What ``prefetched`` parsed with the same register is taken from it; anything else is parsed now."""
     files = list(files)
-    if prefetched is None or prefetched.signatories != dict(signatories):
+    if prefetched is not None and prefetched.signatories != dict(signatories):  # the register changed since
+        prefetched.pool.shutdown(wait=False, cancel_futures=True)
+        prefetched = None
+    if prefetched is None:
         return _map(_parse, files, signatories, workers, progress)
     rest = iter(_map(_parse, [f for f in files if _key(f) not in prefetched.futures], signatories, workers, progress))
     out = []
