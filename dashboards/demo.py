@@ -193,7 +193,7 @@ class _Demo:
             self.finish(round_id, spare.pop(0), release=False)
         if store.round(round_id).status != "open":  # its last report was released: it closed itself
             return {}
-        busy = [s for s in labels if store._consensus(round_id, s) is not None]
+        busy = [s for s in labels if store.consensus(self.steering, round_id, s) is not None]
         mine = [s for s in labels if "reviewer" in teams[s] and s not in busy]
         user = self.accounts.get_user("reviewer")
         out = {}
@@ -230,7 +230,7 @@ class _Demo:
         from dashboards.review.scoring import ThemeScore
 
         store = self.store
-        current = store._consensus(round_id, submission_id)
+        current = store.consensus(self.steering, round_id, submission_id)
         members = [m for m in store.members(round_id, submission_id) if m.status == "confirmed"]
         if not members or store.round(round_id).status != "open":
             return
@@ -260,7 +260,7 @@ class _Demo:
             store.save_consensus(lead, round_id, submission_id, themes=agreed, agree=True,
                                  summary=f"{SYNTHETIC}: the team's summary of this submission and its plan.",
                                  outcome=store.rubric.outcomes[min(1, len(store.rubric.outcomes) - 1)])
-        if release and store._consensus(round_id, submission_id).state == "agreed":
+        if release and store.consensus(self.steering, round_id, submission_id).state == "agreed":
             store.release(self.steering, round_id, submission_id)
 
 
